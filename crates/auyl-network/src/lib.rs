@@ -1,0 +1,1 @@
+//! Networks: routable road graphs, shortest paths and Steiner trees for fibre routes.

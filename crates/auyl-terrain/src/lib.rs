@@ -1,0 +1,1 @@
+//! Digital elevation models: tiles decoded from bytes, elevation at a point, path profiles.
