@@ -131,7 +131,9 @@ mod tests {
             parent_code: None,
             names: Names::default(),
             alt_code: None,
-            boundary: MultiPolygon(vec![polygon![(x: x0, y: 0.0), (x: x0 + 1.0, y: 0.0), (x: x0 + 1.0, y: 1.0), (x: x0, y: 1.0)]]),
+            boundary: MultiPolygon(vec![
+                polygon![(x: x0, y: 0.0), (x: x0 + 1.0, y: 0.0), (x: x0 + 1.0, y: 1.0), (x: x0, y: 1.0)],
+            ]),
         }
     }
 
@@ -143,7 +145,10 @@ mod tests {
             square("a1", 0.0, AreaLevel::District),
         ];
         let idx = AreaIndex::new(&areas);
-        let at = |x, y, level| idx.locate(LonLat::new(x, y).unwrap(), level, 5_000.0).map(|a| a.code.as_str());
+        let at = |x, y, level| {
+            idx.locate(LonLat::new(x, y).unwrap(), level, 5_000.0)
+                .map(|a| a.code.as_str())
+        };
         assert_eq!(at(0.5, 0.5, AreaLevel::Region), Some("A"));
         assert_eq!(at(1.5, 0.5, AreaLevel::Region), Some("B"));
         assert_eq!(at(0.5, 0.5, AreaLevel::District), Some("a1"));

@@ -49,7 +49,9 @@ impl Technology {
             "gsm" | "2g" => Technology::Gsm,
             "nr" | "5g" => Technology::Nr,
             "microwave" | "mw" | "ррл" | "radio relay" => Technology::Microwave,
-            "satellite" | "sat" | "спутник" | "vsat" | "leo" | "geo" => Technology::Satellite,
+            "satellite" | "sat" | "спутник" | "vsat" | "leo" | "geo" => {
+                Technology::Satellite
+            }
             "dsl" | "adsl" | "xdsl" => Technology::Dsl,
             _ => return None,
         })

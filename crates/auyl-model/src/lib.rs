@@ -33,13 +33,17 @@ mod layer;
 mod lonlat;
 mod org;
 mod population;
+pub mod record;
 mod settlement;
 
 pub use admin::{AdminArea, AreaIndex, AreaLevel};
 pub use ids::Id;
-pub use infra::{BackboneNode, FibreRoute, Mast, NodeKind, PowerKind, PowerSource, Road, Technology};
+pub use infra::{
+    BackboneNode, FibreRoute, Mast, NodeKind, PowerKind, PowerSource, Road, Technology,
+};
 pub use layer::Layer;
 pub use lonlat::{LonLat, LonLatError};
 pub use org::{OrgKind, Organisation};
 pub use population::{PopulationEstimate, estimate_missing_population};
+pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, Value};
 pub use settlement::{Names, Population, Settlement, SettlementKind};

@@ -74,9 +74,15 @@ mod tests {
     fn swapped_pair_is_named() {
         // Almaty written lat, lon: 43.25, 76.93 → latitude 76.93 is valid, so try a clear swap.
         let e = LonLat::new(51.18, 171.44).unwrap_err();
-        assert!(matches!(e, LonLatError::LatOutOfRange { swapped: true, .. }), "{e}");
+        assert!(
+            matches!(e, LonLatError::LatOutOfRange { swapped: true, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("swapped"));
-        assert_eq!(LonLat::new(200.0, 10.0), Err(LonLatError::LonOutOfRange(200.0)));
+        assert_eq!(
+            LonLat::new(200.0, 10.0),
+            Err(LonLatError::LonOutOfRange(200.0))
+        );
         assert_eq!(LonLat::new(f64::NAN, 10.0), Err(LonLatError::NotFinite));
     }
 

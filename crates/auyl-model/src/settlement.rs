@@ -78,9 +78,8 @@ impl SettlementKind {
             "town" | "посёлок городского типа" | "поселок городского типа" | "пгт" | "кент" => {
                 SettlementKind::Town
             }
-            "village" | "село" | "ауыл" | "аул" | "auyl" | "aul" | "поселок" | "посёлок" | "станция" => {
-                SettlementKind::Village
-            }
+            "village" | "село" | "ауыл" | "аул" | "auyl" | "aul" | "поселок" | "посёлок"
+            | "станция" => SettlementKind::Village,
             "hamlet" | "хутор" | "деревня" => SettlementKind::Hamlet,
             "isolated_dwelling" | "isolated dwelling" | "зимовка" | "қыстау" | "farm" => {
                 SettlementKind::IsolatedDwelling
