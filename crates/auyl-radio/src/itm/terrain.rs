@@ -1,0 +1,240 @@
+//! Terrain analysis of ITM point-to-point mode: mean path height, radio horizons, the terrain
+//! irregularity Δh and the effective antenna heights (Hufford's `qlrpfl`, `hzns`, `dlthx`,
+//! `zlsq1`). Works on the elevation slice directly (`pfl[k + 2]` of the NTIA layout is
+//! `z[k]` here) and never allocates.
+
+use super::{ItmError, ItmErrorCode, ItmWarnings, PathKind, PreparedPath, Profile, refractivity};
+
+/// Positive difference, as C's `fdim`.
+#[inline]
+fn fdim(a: f64, b: f64) -> f64 {
+    if a > b { a - b } else { 0.0 }
+}
+
+/// Checks and analyses a profile (see [`super::prepare_p2p`]).
+pub(super) fn prepare(
+    profile: Profile<'_>,
+    h_tx_m: f64,
+    h_rx_m: f64,
+    n_0: f64,
+) -> Result<PreparedPath, ItmError> {
+    let w = ItmWarnings::NONE;
+    let err = |code, value| ItmError::InvalidInput {
+        code,
+        value,
+        warnings: w,
+    };
+    if !(0.5..=3000.0).contains(&h_tx_m) {
+        return Err(err(ItmErrorCode::TxTerminalHeight, h_tx_m));
+    }
+    if !(0.5..=3000.0).contains(&h_rx_m) {
+        return Err(err(ItmErrorCode::RxTerminalHeight, h_rx_m));
+    }
+    if !(250.0..=400.0).contains(&n_0) {
+        return Err(err(ItmErrorCode::Refractivity, n_0));
+    }
+    let z = profile.elevations_m;
+    let xi = profile.resolution_m;
+    if z.len() < 2 {
+        return Err(ItmError::InvalidProfile {
+            reason: "fewer than 2 points",
+        });
+    }
+    if !(xi > 0.0 && xi.is_finite()) {
+        return Err(ItmError::InvalidProfile {
+            reason: "resolution must be positive and finite",
+        });
+    }
+    if !z.iter().all(|v| v.is_finite()) {
+        return Err(ItmError::InvalidProfile {
+            reason: "non-finite elevation",
+        });
+    }
+    let np = z.len() - 1;
+
+    // Mean height of the middle 80 % of the path sets the surface refractivity.
+    let p10 = (0.1 * np as f64) as usize;
+    let sum: f64 = z[p10..=np - p10].iter().sum();
+    let h_sys_m = sum / (np - 2 * p10 + 1) as f64;
+    let (n_s, gamma_e) = refractivity(n_0, h_sys_m);
+
+    let g = analyse(z, xi, gamma_e, [h_tx_m, h_rx_m]);
+    Ok(PreparedPath {
+        kind: PathKind::PointToPoint,
+        h_m: [h_tx_m, h_rx_m],
+        d_m: g.d_m,
+        theta_hzn_rad: g.theta_hzn,
+        d_hzn_m: g.d_hzn_m,
+        h_e_m: g.h_e_m,
+        delta_h_m: g.delta_h_m,
+        n_0,
+        n_s,
+        gamma_e,
+    })
+}
+
+/// Profile-derived geometry.
+struct Geometry {
+    d_m: f64,
+    theta_hzn: [f64; 2],
+    d_hzn_m: [f64; 2],
+    h_e_m: [f64; 2],
+    delta_h_m: f64,
+}
+
+/// Horizons, Δh and effective heights of a profile (`z.len() >= 2`, finite values).
+fn analyse(z: &[f64], xi: f64, gamma_e: f64, h: [f64; 2]) -> Geometry {
+    let np = z.len() - 1;
+    let d = np as f64 * xi;
+    let a_e = 1.0 / gamma_e;
+    let (mut theta_hzn, mut d_hzn) = find_horizons(z, xi, d, a_e, h);
+
+    // Terrain is considered from about 15 tower heights (or 1/10 of the horizon) off each end.
+    let d_start = (15.0 * h[0]).min(0.1 * d_hzn[0]);
+    let d_end = d - (15.0 * h[1]).min(0.1 * d_hzn[1]);
+    let delta_h = delta_h(z, xi, d_start, d_end);
+
+    let mut h_e = [0.0; 2];
+    let horizon =
+        |h_e: f64| (2.0 * h_e * a_e).sqrt() * (-0.07 * (delta_h / h_e.max(5.0)).sqrt()).exp();
+    if d_hzn[0] + d_hzn[1] > 1.5 * d {
+        // Well within line of sight: one fit over the whole path; horizons from smooth earth.
+        let (fit_tx, fit_rx) = least_squares(z, xi, d_start, d_end);
+        h_e[0] = h[0] + fdim(z[0], fit_tx);
+        h_e[1] = h[1] + fdim(z[np], fit_rx);
+        for i in 0..2 {
+            d_hzn[i] = horizon(h_e[i]);
+        }
+        let combined = d_hzn[0] + d_hzn[1];
+        if combined <= d {
+            let q = (d / combined) * (d / combined);
+            for i in 0..2 {
+                h_e[i] *= q;
+                d_hzn[i] = horizon(h_e[i]);
+            }
+        }
+        for i in 0..2 {
+            let q = (2.0 * h_e[i] * a_e).sqrt();
+            theta_hzn[i] = (0.65 * delta_h * (q / d_hzn[i] - 1.0) - 2.0 * h_e[i]) / q;
+        }
+    } else {
+        let (fit_tx, _) = least_squares(z, xi, d_start, 0.9 * d_hzn[0]);
+        h_e[0] = h[0] + fdim(z[0], fit_tx);
+        let (_, fit_rx) = least_squares(z, xi, d - 0.9 * d_hzn[1], d_end);
+        h_e[1] = h[1] + fdim(z[np], fit_rx);
+    }
+    Geometry {
+        d_m: d,
+        theta_hzn,
+        d_hzn_m: d_hzn,
+        h_e_m: h_e,
+        delta_h_m: delta_h,
+    }
+}
+
+/// Radio horizons of both terminals: the highest elevation angle of the terrain seen from each
+/// antenna over an earth of radius `a_e`; returns angles (rad) and distances (m).
+fn find_horizons(z: &[f64], xi: f64, d: f64, a_e: f64, h: [f64; 2]) -> ([f64; 2], [f64; 2]) {
+    let np = z.len() - 1;
+    let z_tx = z[0] + h[0];
+    let z_rx = z[np] + h[1];
+    let two_a = 2.0 * a_e;
+    let mut theta = [
+        (z_rx - z_tx) / d - d / two_a,
+        -(z_rx - z_tx) / d - d / two_a,
+    ];
+    let mut d_hzn = [d, d];
+    let mut d_tx = 0.0;
+    let mut d_rx = d;
+    for &zi in &z[1..np] {
+        d_tx += xi;
+        d_rx -= xi;
+        let theta_tx = (zi - z_tx) / d_tx - d_tx / two_a;
+        let theta_rx = -(z_rx - zi) / d_rx - d_rx / two_a;
+        if theta_tx > theta[0] {
+            theta[0] = theta_tx;
+            d_hzn[0] = d_tx;
+        }
+        if theta_rx > theta[1] {
+            theta[1] = theta_rx;
+            d_hzn[1] = d_rx;
+        }
+    }
+    (theta, d_hzn)
+}
+
+/// Least-squares line through the profile between two distances (m); returns its heights at
+/// the two ends of the whole profile.
+fn least_squares(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> (f64, f64) {
+    let np = (z.len() - 1) as i64;
+    let npf = np as f64;
+    let mut i_start = fdim(d_start / xi, 0.0) as i64;
+    let mut i_end = np - fdim(npf, d_end / xi) as i64;
+    if i_end <= i_start {
+        i_start = fdim(i_start as f64, 1.0) as i64;
+        i_end = np - fdim(npf, i_end as f64 + 1.0) as i64;
+    }
+    // Out-of-range indices only arise from inputs outside ITM's domain; clamp instead of panic.
+    i_start = i_start.clamp(0, np);
+    i_end = i_end.clamp(0, np);
+    let x_length = (i_end - i_start) as f64;
+    let mut mid = -0.5 * x_length;
+    let mid_end = i_end as f64 + mid;
+    let (za, zb) = (z[i_start as usize], z[i_end as usize]);
+    let mut sum_y = 0.5 * (za + zb);
+    let mut scaled = 0.5 * (za - zb) * mid;
+    let mut k = i_start as usize;
+    let steps = (i_end - i_start - 1).max(0) as usize;
+    for _ in 0..steps {
+        k += 1;
+        mid += 1.0;
+        let zk = z[k];
+        sum_y += zk;
+        scaled += zk * mid;
+    }
+    sum_y /= x_length;
+    scaled = scaled * 12.0 / ((x_length * x_length + 2.0) * x_length);
+    (sum_y - scaled * mid_end, sum_y + scaled * (npf - mid_end))
+}
+
+/// Samples the profile between `d_start` and `d_end` (m) on a fixed grid (at most 245 points),
+/// removes the least-squares line, and returns the interdecile range of the residuals scaled to
+/// the asymptotic terrain irregularity Δh (m).
+fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
+    let np = z.len() - 1;
+    let mut x_start = d_start / xi;
+    let mut x_end = d_end / xi;
+    if (x_end - x_start).is_nan() || x_end - x_start < 2.0 {
+        return 0.0;
+    }
+    let p10 = ((0.1 * (x_end - x_start + 8.0)) as i64).clamp(4, 25) as usize;
+    let n = 10 * p10 - 5;
+    let p90 = n - p10;
+    let np_s = (n - 1) as f64;
+    let mut s = [0.0f64; 245];
+    x_end = (x_end - x_start) / np_s;
+    let mut i = (x_start as i64).clamp(0, np as i64 - 1) as usize;
+    x_start -= f64::from((i as f64 + 1.0) as f32);
+    for sj in s.iter_mut().take(n) {
+        while x_start > 0.0 && i + 1 < np {
+            x_start -= 1.0;
+            i += 1;
+        }
+        *sj = z[i + 1] + (z[i + 1] - z[i]) * x_start;
+        x_start += x_end;
+    }
+    let samples = &mut s[..n];
+    let (mut fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
+    let slope = (fit_y2 - fit_y1) / np_s;
+    for v in samples.iter_mut() {
+        *v -= fit_y1;
+        fit_y1 += slope;
+    }
+    // Order statistics in descending order: the p10-th largest and the (p90+1)-th largest.
+    let desc = |a: &f64, b: &f64| b.total_cmp(a);
+    samples.select_nth_unstable_by(p10 - 1, desc);
+    let q10 = samples[p10 - 1];
+    samples.select_nth_unstable_by(p90, desc);
+    let q90 = samples[p90];
+    (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
+}
