@@ -15,6 +15,9 @@ use crate::hgt::hgt_tile_name;
 use crate::tile::{Bounds, GridGeometry};
 use crate::{TerrainError, Tile};
 
+/// The most samples one profile may have (80 MB of heights).
+pub const MAX_PATH_POINTS: usize = 10_000_000;
+
 /// Default cache budget: 512 MiB (about 170 SRTM3 tiles or 30 national grids).
 pub const DEFAULT_CACHE_BUDGET_BYTES: usize = 512 << 20;
 
@@ -541,14 +544,14 @@ impl DemSet {
         let n = match spacing {
             ProfileSpacing::MaxStepM(step) if step.is_finite() && step > 0.0 => {
                 let segments = (length / step).ceil();
-                if segments > 1e8 {
+                if segments > MAX_PATH_POINTS as f64 {
                     return Err(TerrainError::InvalidArgument(format!(
                         "{segments} samples of {step} m is too many"
                     )));
                 }
                 (segments as usize).max(1) + 1
             }
-            ProfileSpacing::Points(n) if (2..=100_000_000).contains(&n) => n,
+            ProfileSpacing::Points(n) if (2..=MAX_PATH_POINTS).contains(&n) => n,
             other => {
                 return Err(TerrainError::InvalidArgument(format!(
                     "profile spacing {other:?}: need a positive step or 2.. points"
