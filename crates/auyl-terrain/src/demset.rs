@@ -441,9 +441,16 @@ impl DemSet {
     /// Errors: [`TerrainError::MissingTile`] naming the 1° tile when no source covers the point;
     /// decoding errors of the tile.
     pub fn elevation(&self, p: LonLat) -> Result<PointElevation, TerrainError> {
+        self.elevation_with(&mut Cursor::new(), p)
+    }
+
+    fn elevation_with<'a>(
+        &'a self,
+        cur: &mut Cursor<'a>,
+        p: LonLat,
+    ) -> Result<PointElevation, TerrainError> {
         check_finite(p)?;
-        let mut cur = Cursor::new();
-        let (v, s) = self.sample(&mut cur, p.lon_deg, p.lat_deg)?;
+        let (v, s) = self.sample(cur, p.lon_deg, p.lat_deg)?;
         Ok(PointElevation {
             elevation_m: (!v.is_nan()).then_some(v),
             source_index: s as usize,
@@ -462,19 +469,19 @@ impl DemSet {
 
     /// Sample `out.len()` points produced by `point_at(i)`; fill voids; summarise. `per_source`
     /// (if given) counts samples per source.
-    fn sample_path(
-        &self,
+    fn sample_path<'a>(
+        &'a self,
+        cur: &mut Cursor<'a>,
         out: &mut [f64],
         point_at: impl Fn(usize) -> (f64, f64),
         mut per_source: Option<&mut HashMap<u32, usize>>,
     ) -> Result<PathSummary, TerrainError> {
-        let mut cur = Cursor::new();
         let (mut finest, mut coarsest) = (u32::MAX, u32::MAX);
         let res = |s: u32| self.sources[s as usize].info.geometry.per_deg_lat;
         let n = out.len();
         for (i, slot) in out.iter_mut().enumerate() {
             let (lon, lat) = point_at(i);
-            let (v, s) = self.sample(&mut cur, lon, lat)?;
+            let (v, s) = self.sample(cur, lon, lat)?;
             *slot = v;
             if !v.is_nan() {
                 if finest == u32::MAX || res(s) > res(finest) {
@@ -521,12 +528,22 @@ impl DemSet {
         b: LonLat,
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
+        self.profile_into_with(&mut Cursor::new(), a, b, out)
+    }
+
+    fn profile_into_with<'a>(
+        &'a self,
+        cur: &mut Cursor<'a>,
+        a: LonLat,
+        b: LonLat,
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
         check_finite(a)?;
         check_finite(b)?;
         let gc = GreatCircle::new((a.lon_deg, a.lat_deg), (b.lon_deg, b.lat_deg))
             .ok_or_else(|| TerrainError::InvalidArgument("the path's ends are antipodal".into()))?;
         let last = out.len().saturating_sub(1).max(1) as f64;
-        self.sample_path(out, |i| gc.point_at(i as f64 / last), None)
+        self.sample_path(cur, out, |i| gc.point_at(i as f64 / last), None)
     }
 
     /// The terrain profile from `a` to `b` along the great circle.
@@ -562,6 +579,7 @@ impl DemSet {
         let mut elevations_m = vec![0.0; n];
         let mut counts = HashMap::new();
         let summary = self.sample_path(
+            &mut Cursor::new(),
             &mut elevations_m,
             |i| gc.point_at(i as f64 / (n - 1) as f64),
             Some(&mut counts),
@@ -603,6 +621,46 @@ impl DemSet {
         step_m: f64,
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
+        self.sample_radial_with(&mut Cursor::new(), origin, azimuth_deg, step_m, out)
+    }
+
+    /// Heights at the given points (any path the caller builds), voids filled as on
+    /// [`Profile`] in the order given.
+    pub fn sample_points_into(
+        &self,
+        points: &[LonLat],
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        self.sample_points_with(&mut Cursor::new(), points, out)
+    }
+
+    fn sample_points_with<'a>(
+        &'a self,
+        cur: &mut Cursor<'a>,
+        points: &[LonLat],
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        if points.len() != out.len() {
+            return Err(TerrainError::InvalidArgument(format!(
+                "{} points but an output of {}",
+                points.len(),
+                out.len()
+            )));
+        }
+        for p in points {
+            check_finite(*p)?;
+        }
+        self.sample_path(cur, out, |i| (points[i].lon_deg, points[i].lat_deg), None)
+    }
+
+    fn sample_radial_with<'a>(
+        &'a self,
+        cur: &mut Cursor<'a>,
+        origin: LonLat,
+        azimuth_deg: f64,
+        step_m: f64,
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
         check_finite(origin)?;
         if !(step_m.is_finite() && step_m > 0.0 && azimuth_deg.is_finite()) {
             return Err(TerrainError::InvalidArgument(format!(
@@ -611,6 +669,7 @@ impl DemSet {
         }
         let r = Radial::new((origin.lon_deg, origin.lat_deg), azimuth_deg);
         self.sample_path(
+            cur,
             out,
             |i| {
                 if i == 0 {
@@ -624,9 +683,92 @@ impl DemSet {
     }
 }
 
+impl DemSet {
+    /// A sampler for many queries from one thread: it keeps the tiles it used in hand, so
+    /// repeated lookups (a coverage sweep's radials, pixel after pixel) skip the shared cache.
+    /// Make one per thread (e.g. rayon's `map_init`).
+    pub fn sampler(&self) -> Sampler<'_> {
+        Sampler {
+            dem: self,
+            cur: Cursor::new(),
+        }
+    }
+}
+
+/// Per-thread sampling state over a [`DemSet`]; see [`DemSet::sampler`]. Same results as the
+/// `DemSet` methods of the same names.
+pub struct Sampler<'a> {
+    dem: &'a DemSet,
+    cur: Cursor<'a>,
+}
+
+impl std::fmt::Debug for Sampler<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sampler")
+            .field("sources", &self.dem.len())
+            .finish()
+    }
+}
+
+impl<'a> Sampler<'a> {
+    /// As [`DemSet::elevation`].
+    pub fn elevation(&mut self, p: LonLat) -> Result<PointElevation, TerrainError> {
+        self.dem.elevation_with(&mut self.cur, p)
+    }
+
+    /// As [`DemSet::profile_into`].
+    pub fn profile_into(
+        &mut self,
+        a: LonLat,
+        b: LonLat,
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        self.dem.profile_into_with(&mut self.cur, a, b, out)
+    }
+
+    /// As [`DemSet::sample_points_into`].
+    pub fn sample_points_into(
+        &mut self,
+        points: &[LonLat],
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        self.dem.sample_points_with(&mut self.cur, points, out)
+    }
+
+    /// As [`DemSet::sample_radial`].
+    pub fn sample_radial(
+        &mut self,
+        origin: LonLat,
+        azimuth_deg: f64,
+        step_m: f64,
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        self.dem
+            .sample_radial_with(&mut self.cur, origin, azimuth_deg, step_m, out)
+    }
+}
+
+impl Profile {
+    /// The profile in ITM's `pfl` layout: `[intervals, step_m, z0, z1, …, zn]`.
+    pub fn to_itm_pfl(&self) -> Vec<f64> {
+        let mut pfl = Vec::with_capacity(self.elevations_m.len() + 2);
+        pfl.push(self.elevations_m.len().saturating_sub(1) as f64);
+        pfl.push(self.step_m);
+        pfl.extend_from_slice(&self.elevations_m);
+        pfl
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dem_set_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<DemSet>();
+        assert_send_sync::<Tile>();
+    }
 
     #[test]
     fn fill_interpolates_and_extends() {

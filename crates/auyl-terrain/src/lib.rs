@@ -38,7 +38,7 @@ mod tile;
 pub use cache::CacheStats;
 pub use demset::{
     DEFAULT_CACHE_BUDGET_BYTES, DemSet, PathSummary, PointElevation, Profile, ProfileSpacing,
-    SourceInfo, SourceUse, TileFormat, TileLoader, VoidPolicy, fill_voids_linear,
+    Sampler, SourceInfo, SourceUse, TileFormat, TileLoader, VoidPolicy, fill_voids_linear,
 };
 pub use error::TerrainError;
 pub use tile::{Bounds, GridGeometry, Registration, Tile};

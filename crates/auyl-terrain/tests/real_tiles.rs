@@ -392,3 +392,93 @@ fn cache_stays_within_budget_and_is_thread_safe() {
     assert_eq!(serial, reference);
     assert!(fixture("README.md").exists());
 }
+
+#[test]
+fn reproduces_the_itm_reference_profiles_sampled_from_these_tiles() {
+    // fixtures/radio/itm_profiles.jsonl (vendored from shared/radio): 54 profiles sampled from
+    // the SRTM3 mosaic by straight lat/lon interpolation and the bilinear rule, rounded to 0.01 m.
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/radio/itm_profiles.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("this test needs {}: {e}", path.display()));
+    let set = DemSet::open_folders(&[demo("srtm3")], 64 << 20)
+        .unwrap()
+        .with_void_policy(VoidPolicy::Strict);
+    let mut sampler = set.sampler();
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(tx_lat) = v["tx_lat"].as_f64() else {
+            continue;
+        };
+        let (tx_lon, rx_lat, rx_lon) = (
+            v["tx_lon"].as_f64().unwrap(),
+            v["rx_lat"].as_f64().unwrap(),
+            v["rx_lon"].as_f64().unwrap(),
+        );
+        let expected: Vec<f64> = v["elevations_m"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        let n = expected.len();
+        let pts: Vec<LonLat> = (0..n)
+            .map(|k| {
+                let t = k as f64 / (n - 1) as f64;
+                LonLat::new(
+                    tx_lon + t * (rx_lon - tx_lon),
+                    tx_lat + t * (rx_lat - tx_lat),
+                )
+                .unwrap()
+            })
+            .collect();
+        let mut out = vec![0.0; n];
+        let s = sampler.sample_points_into(&pts, &mut out).unwrap();
+        assert_eq!(s.filled_voids, 0, "{}", v["profile_id"]);
+        for (k, (got, want)) in out.iter().zip(&expected).enumerate() {
+            assert!(
+                (got - want).abs() <= 0.005 + 1e-9,
+                "{} point {k}: {got} vs {want}",
+                v["profile_id"]
+            );
+        }
+        let length = pts[0].haversine_distance_m(pts[n - 1]);
+        assert!(
+            (length - v["length_m"].as_f64().unwrap()).abs() < 1e-3 + 1e-9,
+            "{}",
+            v["profile_id"]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 54);
+}
+
+#[test]
+fn sampler_per_thread_equals_the_set() {
+    let set = DemSet::open_folders(&[demo("")], 256 << 20).unwrap();
+    let origin = LonLat::new(76.95, 43.35).unwrap();
+    let radials: Vec<Vec<f64>> = (0..72)
+        .into_par_iter()
+        .map_init(
+            || set.sampler(),
+            |s, k| {
+                let mut out = vec![0.0; 300];
+                s.sample_radial(origin, k as f64 * 5.0, 180.0, &mut out)
+                    .unwrap();
+                out
+            },
+        )
+        .collect();
+    for (k, r) in radials.iter().enumerate() {
+        let mut out = vec![0.0; 300];
+        set.sample_radial(origin, k as f64 * 5.0, 180.0, &mut out)
+            .unwrap();
+        assert_eq!(&out, r);
+    }
+    // 300 × 180 m = 54 km: the southern radials reach the N42 tiles.
+    let south = &radials[36];
+    assert!(
+        south.iter().all(|v| v.is_finite()) && south.iter().copied().fold(0.0, f64::max) > 3000.0
+    );
+}
