@@ -343,6 +343,12 @@ pub struct Obstruction {
     pub f1_clearance_percent: f64,
     /// Clearance missing for 60 % of F1 at this point (m); zero when it has it.
     pub shortfall_60_m: f64,
+    /// Fresnel-Kirchhoff diffraction parameter `ν = −√2·clearance / F1` of this point taken as
+    /// a single knife edge.
+    pub diffraction_v: f64,
+    /// Single knife-edge diffraction loss `J(ν)` of this point alone (dB, ITU-R P.526): a
+    /// first estimate of the obstruction loss, not a multi-edge or ITM result.
+    pub knife_edge_loss_db: f64,
 }
 
 /// Result of [`analyze`]: the verdicts and the worst points.
@@ -444,7 +450,21 @@ fn obstruction(p: &PathPoint, length_m: f64) -> Obstruction {
         clearance_f1_fraction: fraction,
         f1_clearance_percent: 100.0 * fraction,
         shortfall_60_m: (F1_CLEARANCE_TARGET * p.fresnel_radius_m - p.clearance_m).max(0.0),
+        diffraction_v: -std::f64::consts::SQRT_2 * fraction,
+        knife_edge_loss_db: knife_edge_loss_db(-std::f64::consts::SQRT_2 * fraction),
     }
+}
+
+/// Single knife-edge diffraction loss `J(ν)` (dB), ITU-R P.526 approximation
+/// `6.9 + 20·log10(sqrt((ν − 0.1)² + 1) + ν − 0.1)` for `ν > −0.78`, 0 below (the edge is far
+/// enough below the ray). About 6 dB at grazing (`ν = 0`).
+#[must_use]
+pub fn knife_edge_loss_db(v: f64) -> f64 {
+    if v <= -0.78 {
+        return 0.0;
+    }
+    let x = v - 0.1;
+    6.9 + 20.0 * ((x * x + 1.0).sqrt() + x).log10()
 }
 
 /// Shared per-link quantities; formulas kept symmetric in the two ends.
@@ -634,5 +654,44 @@ fn solve_one_end(
         unclamped_height_m: unclamped,
         controlling_index: best.map(|(_, i)| i),
         controlling_distance_m: best.map(|(_, i)| profile.distance_m(i)),
+    })
+}
+
+/// Everything a path-profile check reports: the analysis, the per-sample geometry and the
+/// antenna heights needed for 60 % F1 clearance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LosReport {
+    /// Verdicts and worst points.
+    pub analysis: LosAnalysis,
+    /// Receiver height for 60 % F1 holding the transmitter height.
+    pub required_rx_height_60: RequiredHeight,
+    /// Transmitter height for 60 % F1 holding the receiver height.
+    pub required_tx_height_60: RequiredHeight,
+    /// Equal heights at both ends for 60 % F1.
+    pub required_equal_heights_60: RequiredHeight,
+    /// Per-sample geometry (empty unless asked for).
+    pub points: Vec<PathPoint>,
+}
+
+/// [`analyze`] plus the three 60 % F1 height requirements, and the per-sample geometry when
+/// `with_points` is set (for plots).
+///
+/// # Errors
+/// Any [`LosError`] for invalid inputs.
+pub fn report(
+    profile: &Profile,
+    params: &LosParams,
+    with_points: bool,
+) -> Result<LosReport, LosError> {
+    Ok(LosReport {
+        analysis: analyze(profile, params)?,
+        required_rx_height_60: required_rx_height(profile, params, F1_CLEARANCE_TARGET)?,
+        required_tx_height_60: required_tx_height(profile, params, F1_CLEARANCE_TARGET)?,
+        required_equal_heights_60: required_equal_heights(profile, params, F1_CLEARANCE_TARGET)?,
+        points: if with_points {
+            path_points(profile, params)?
+        } else {
+            Vec::new()
+        },
     })
 }

@@ -5,16 +5,18 @@
 //!   (equations (2)–(5), coefficient Tables 1–4, valid 1–1000 GHz), for any polarisation tilt
 //!   and path elevation. Checked against the ITU-R Study Group 3 validation examples (see
 //!   `fixtures/radio-itu/`).
-//! * Path attenuation exceeded for 0.01 % of an average year per P.530-17 §2.4.1:
+//! * Path attenuation exceeded for 0.01 % of an average year per P.530-17 §2.4.1 steps 3–4:
 //!   distance factor `r = 1 / (0.477·d^0.633·R^(0.073α)·f^0.123 − 10.579·(1 − e^(−0.024 d)))`,
 //!   with the P.530-17 cap `r <= 2.5` (a denominator below 0.4 uses 2.5), `A0.01 = γ·r·d`.
 //!   P.530-18 keeps the same equations for this step.
 //! * Other percentages `p` (0.001–1 %): `Ap = A0.01·C1·p^−(C2 + C3·log10 p)` with
 //!   `C0 = 0.12 + 0.4·log10((f/10)^0.8)` above 10 GHz (0.12 below), `C1 = 0.07^C0·0.12^(1−C0)`,
-//!   `C2 = 0.855·C0 + 0.546·(1−C0)`, `C3 = 0.139·C0 + 0.043·(1−C0)` (P.530-17 eq. (35)).
+//!   `C2 = 0.855·C0 + 0.546·(1−C0)`, `C3 = 0.139·C0 + 0.043·(1−C0)` (§2.4.1 step 5).
 //!   [`percent_time_exceeded`] inverts it exactly (a quadratic in `log10 p`).
-//! * Multipath (P.530-17 §2.3.1 detailed method, eq. (4), (5), (7), and the all-fade-depth
+//! * Multipath (P.530-17 §2.3.1 steps 1–3 for detailed link design, and the all-fade-depth
 //!   interpolation of §2.3.2): average-worst-month percentage of time a fade depth is exceeded.
+//!   `K = 10^(−4.4 − 0.0027·dN1)·(10 + s_a)^−0.46`, `|ε_p| = |h_r − h_e| / d`,
+//!   `p_w = K·d^3.4·(1 + |ε_p|)^−1.03·f^0.8·10^(−0.00076·h_L − A/10)`.
 //!
 //! Model note (found by this crate's property tests): with the P.530-17 distance factor, `A0.01`
 //! is not monotone in path length beyond about 38 km, nor in rain rate beyond about 28 km, for
@@ -348,7 +350,7 @@ pub struct RainFade {
     pub alpha: f64,
     /// Specific attenuation at `R0.01` (dB/km).
     pub specific_attenuation_db_per_km: f64,
-    /// Distance factor `r` (P.530-17 eq. (32), capped at 2.5).
+    /// Distance factor `r` (P.530-17 §2.4.1 step 3, capped at 2.5).
     pub distance_factor: f64,
     /// True when the 2.5 cap applied.
     pub distance_factor_capped: bool,
@@ -382,7 +384,7 @@ pub fn rain_fade(input: &RainFadeInput) -> Result<RainFade, RainError> {
     })
 }
 
-/// The P.530-17 eq. (35) coefficients `C1`, `C2`, `C3` at `freq_ghz`.
+/// The P.530-17 §2.4.1 step 5 coefficients `C1`, `C2`, `C3` at `freq_ghz`.
 #[must_use]
 pub fn p530_percentage_coefficients(freq_ghz: f64) -> (f64, f64, f64) {
     let c0 = if freq_ghz >= 10.0 {
@@ -511,9 +513,9 @@ pub struct MultipathInput {
 /// Multipath fade prediction for the average worst month.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MultipathFade {
-    /// Geoclimatic factor `K` (eq. (4)).
+    /// Geoclimatic factor `K` (§2.3.1 step 1).
     pub geoclimatic_factor: f64,
-    /// Path inclination |ε_p| (mrad) (eq. (5)).
+    /// Path inclination |ε_p| (mrad) (§2.3.1 step 2).
     pub path_inclination_mrad: f64,
     /// Multipath occurrence factor `p0` (%): the deep-fade law at 0 dB.
     pub occurrence_factor_percent: f64,
@@ -524,7 +526,7 @@ pub struct MultipathFade {
 }
 
 /// Percentage of the average worst month that multipath fading exceeds `fade_depth_db`
-/// (P.530-17 §2.3.1 eq. (4), (5), (7) for `p0`, and the §2.3.2 method for all fade depths:
+/// (P.530-17 §2.3.1 steps 1–3 for `p0`, and the §2.3.2 method for all fade depths:
 /// the deep-fade law above the transition depth `A_t = 25 + 1.2·log10 p0`, the interpolation
 /// below it). P.530 states the method for hops of about 7.5–185 km and 2–37 GHz; it is applied
 /// as given outside.

@@ -53,6 +53,39 @@ fn textbook_earth_bulge_50km_k43_midpoint() {
 }
 
 #[test]
+fn knife_edge_loss_textbook_values() {
+    // Grazing incidence costs about 6 dB; an edge well below the ray costs nothing.
+    assert!((los::knife_edge_loss_db(0.0) - 6.0).abs() < 0.1);
+    assert_eq!(los::knife_edge_loss_db(-1.0), 0.0);
+    let mut prev = 0.0;
+    for i in -7..=30 {
+        let j = los::knife_edge_loss_db(f64::from(i) / 10.0);
+        assert!(j >= prev);
+        prev = j;
+    }
+}
+
+#[test]
+fn report_bundles_analysis_and_heights() {
+    let link = &almaty_links()[2];
+    let r = los::report(&link.profile(), &link.params(), true).unwrap();
+    assert_eq!(r.points.len(), link.elevations_m.len());
+    assert_eq!(r.analysis.line_of_sight, link.expected.line_of_sight);
+    let w = r.analysis.worst.unwrap();
+    // A blocked worst point: ν > 0 and more than the 6 dB of grazing incidence.
+    assert!(w.diffraction_v > 0.0 && w.knife_edge_loss_db > 6.0);
+    assert_eq!(r.required_equal_heights_60.solved, SolvedEnd::Both);
+    let json = serde_json::to_string(&r).unwrap();
+    // serde_json parses floats to within an ulp or so (no `float_roundtrip` feature).
+    let back: los::LosReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.points.len(), r.points.len());
+    let bw = back.analysis.worst.unwrap();
+    assert_eq!(bw.index, w.index);
+    assert!((bw.clearance_m - w.clearance_m).abs() < 1e-9);
+    assert!((back.required_rx_height_60.height_m - r.required_rx_height_60.height_m).abs() < 1e-9);
+}
+
+#[test]
 fn flat_ground_flat_earth_clearance_is_antenna_height() {
     let profile = Profile::new(100.0, vec![500.0; 101]).unwrap();
     let params = LosParams {
