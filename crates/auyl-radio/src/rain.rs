@@ -418,6 +418,24 @@ pub fn attenuation_exceeded_db(
     Ok(attenuation_001_db * c1 * 10f64.powf(-(c2 + c3 * lp) * lp))
 }
 
+/// Fade margin (dB) needed against rain for `availability_percent` of an average year
+/// (e.g. 99.99 → the attenuation exceeded 0.01 % of the time), from the hop's `A0.01`.
+///
+/// # Errors
+/// Invalid frequency or attenuation, or an availability outside [0, 100) %.
+pub fn required_fade_margin_db(
+    attenuation_001_db: f64,
+    freq_ghz: f64,
+    availability_percent: f64,
+) -> Result<f64, RainError> {
+    if !(availability_percent.is_finite() && (0.0..100.0).contains(&availability_percent)) {
+        return Err(RainError::InvalidPercent {
+            percent: availability_percent,
+        });
+    }
+    attenuation_exceeded_db(attenuation_001_db, freq_ghz, 100.0 - availability_percent)
+}
+
 /// How often rain exceeds a fade margin, from inverting the P.530 power law.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RainOutage {
@@ -529,7 +547,8 @@ pub struct MultipathFade {
 /// (P.530-17 §2.3.1 steps 1–3 for `p0`, and the §2.3.2 method for all fade depths:
 /// the deep-fade law above the transition depth `A_t = 25 + 1.2·log10 p0`, the interpolation
 /// below it). P.530 states the method for hops of about 7.5–185 km and 2–37 GHz; it is applied
-/// as given outside.
+/// as given outside. P.530 notes that multipath fading can be neglected on hops shorter than
+/// 5 km.
 ///
 /// # Errors
 /// [`RainError`] variants for out-of-range inputs.

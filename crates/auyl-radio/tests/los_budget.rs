@@ -471,6 +471,10 @@ fn p530_power_law_is_one_at_001_percent_and_inverts_exactly() {
         percent_time_exceeded(10.0, 23.0, 0.0).unwrap().percent_time,
         100.0
     );
+    // 99.99 % availability needs the 0.01 % attenuation as margin.
+    let m = rain::required_fade_margin_db(10.0, 23.0, 99.99).unwrap();
+    assert!((m - attenuation_exceeded_db(10.0, 23.0, 0.01).unwrap()).abs() < 1e-9);
+    assert!(rain::required_fade_margin_db(10.0, 23.0, 100.0).is_err());
     let far = percent_time_exceeded(10.0, 23.0, 500.0).unwrap();
     assert!(far.percent_time < P530_PERCENT_RANGE.0 && !far.within_p530_range);
 }
