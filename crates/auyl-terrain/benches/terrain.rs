@@ -41,6 +41,16 @@ fn bench(c: &mut Criterion) {
             black_box(s)
         })
     });
+    g.bench_function("sampler_elevation_10k_points", |b| {
+        let mut sampler = dem.sampler();
+        b.iter(|| {
+            let mut s = 0.0;
+            for p in &pts {
+                s += sampler.elevation(*p).unwrap().elevation_m.unwrap_or(0.0);
+            }
+            black_box(s)
+        })
+    });
     // 50 km from Almaty towards Kapchagay at SRTM3 spacing (about 90 m → 557 samples).
     let a = LonLat::new(76.945, 43.238).unwrap();
     let b = LonLat::new(77.30, 43.62).unwrap();
@@ -70,10 +80,17 @@ fn bench(c: &mut Criterion) {
     g.finish();
     let mut cold = c.benchmark_group("terrain_cold");
     cold.sample_size(10);
-    cold.bench_function("load_srtm3_xz_tile", |bch| {
+    cold.bench_function("load_srtm3_gz_tile", |bch| {
         bch.iter(|| {
             black_box(
-                auyl_terrain::folder::read_tile(&demo_dir().join("srtm3/N43E076.hgt.xz")).unwrap(),
+                auyl_terrain::folder::read_tile(&demo_dir().join("srtm3/N43E076.hgt.gz")).unwrap(),
+            )
+        })
+    });
+    cold.bench_function("load_national_grid_gz", |bch| {
+        bch.iter(|| {
+            black_box(
+                auyl_terrain::folder::read_tile(&demo_dir().join("kz_dem30s_merged.hdr")).unwrap(),
             )
         })
     });

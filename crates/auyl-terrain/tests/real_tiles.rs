@@ -93,10 +93,10 @@ fn bilinear_reference_points_on_the_srtm_mosaic() {
 }
 
 #[test]
-fn demo_xz_tiles_equal_the_shared_tiles() {
+fn demo_gz_tiles_equal_the_shared_tiles() {
     for tile_name in TILES {
         let shared_tile = shared_hgt(tile_name);
-        let demo_tile = read_tile(&demo(&format!("srtm3/{tile_name}.hgt.xz"))).unwrap();
+        let demo_tile = read_tile(&demo(&format!("srtm3/{tile_name}.hgt.gz"))).unwrap();
         assert_eq!(demo_tile.geometry(), shared_tile.geometry());
         for r in 0..1201 {
             for c in 0..1201 {
@@ -108,6 +108,38 @@ fn demo_xz_tiles_equal_the_shared_tiles() {
             }
         }
     }
+}
+
+#[test]
+fn folder_reads_xz_and_plain_tiles_transparently() {
+    let raw = std::fs::read(shared("srtm3/N43E077.hgt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut std::io::Cursor::new(&raw), &mut xz).unwrap();
+    std::fs::write(dir.path().join("N43E077.hgt.xz"), &xz).unwrap();
+    std::fs::write(
+        dir.path().join("N43E076.hgt"),
+        std::fs::read(shared("srtm3/N43E076.hgt")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"not a tile").unwrap();
+    let set = DemSet::open_folders(&[dir.path()], 64 << 20).unwrap();
+    let names: Vec<&str> = set.sources().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["N43E076.hgt", "N43E077.hgt.xz"]);
+    // The scan learnt the size from the xz index, without decoding.
+    assert_eq!(set.cache_stats().loads, 0);
+    assert_eq!(set.source(1).unwrap().geometry.rows, 1201);
+    let reference = shared_hgt("N43E077");
+    let from_xz = set.tile(1).unwrap();
+    for r in (0..1201).step_by(7) {
+        for c in 0..1201 {
+            assert_eq!(from_xz.post(r, c), reference.post(r, c));
+        }
+    }
+    // An empty folder is an error naming it.
+    let empty = tempfile::tempdir().unwrap();
+    let e = DemSet::open_folders(&[empty.path()], 1 << 20).unwrap_err();
+    assert!(matches!(e, TerrainError::NoTiles(_)), "{e}");
 }
 
 fn check_grid_cells(grid: &Tile, file: &str) -> usize {
