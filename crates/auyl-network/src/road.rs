@@ -1,0 +1,1 @@
+//! Road graph (placeholder, filled in next).

@@ -1,0 +1,960 @@
+//! Upper bounds: shortest-path heuristic, MST + pruning, and local search.
+//!
+//! - **SPH** (Takahashi & Matsuyama 1980): grow a tree from a root, each time adding the
+//!   cheapest path to the nearest terminal not yet in the tree (incremental Dijkstra).
+//! - **MST + pruning**: replace a tree by the minimum spanning tree of the subgraph induced by
+//!   its nodes and delete non-terminal leaves until none is left.
+//! - **Steiner-vertex insertion**: add a node outside the tree when the MST of the enlarged node
+//!   set is cheaper.
+//! - **Key-path exchange / key-vertex elimination** (Uchoa & Werneck 2010, Verhoeven et al.):
+//!   remove a key path, or a Steiner node of tree-degree ≥ 3 with its key paths, and reconnect
+//!   the pieces by shortest paths (a bounded multi-source Dijkstra whose Voronoi regions give
+//!   the cheapest connections between pieces, joined by Kruskal) when that is cheaper.
+//! - **Multi-start**: SPH from several terminals and from deterministically perturbed costs, and
+//!   finally the same on the union of the best trees found (solution merging).
+//!
+//! All loops visit nodes and edges in index order and break ties by index, so results are
+//! deterministic; the budget is only polled between moves.
+
+use super::SteinerInstance;
+use super::reduce::Reduced;
+use crate::budget::Budget;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+const NONE: u32 = u32::MAX;
+
+/// A compact adjacency (CSR) graph with local node numbers, used by the hot loops.
+#[derive(Debug, Clone)]
+pub struct Csr {
+    /// Number of local nodes.
+    pub n: usize,
+    off: Vec<u32>,
+    nbr: Vec<u32>,
+    inc: Vec<u32>,
+    /// First end of each edge (local).
+    pub eu: Vec<u32>,
+    /// Second end of each edge (local).
+    pub ev: Vec<u32>,
+    /// Cost of each edge.
+    pub ew: Vec<f64>,
+    /// What each edge stands for in the caller's numbering (reduced edge or instance edge).
+    pub edge_ref: Vec<u32>,
+    local: Vec<u32>,
+    /// Edges sorted by (cost, index), for Kruskal.
+    sorted: Vec<u32>,
+}
+
+impl Csr {
+    fn build(global_n: usize, edges: &[(usize, usize, f64)], keep_nodes: &[usize]) -> Csr {
+        let mut local = vec![NONE; global_n];
+        let mut used = vec![false; global_n];
+        for &(u, v, _) in edges {
+            used[u] = true;
+            used[v] = true;
+        }
+        for &t in keep_nodes {
+            used[t] = true;
+        }
+        let mut n = 0u32;
+        for (v, &u) in used.iter().enumerate() {
+            if u {
+                local[v] = n;
+                n += 1;
+            }
+        }
+        let n = n as usize;
+        let m = edges.len();
+        let mut deg = vec![0u32; n + 1];
+        let (mut eu, mut ev, mut ew) = (
+            Vec::with_capacity(m),
+            Vec::with_capacity(m),
+            Vec::with_capacity(m),
+        );
+        for &(u, v, w) in edges {
+            let (a, b) = (local[u], local[v]);
+            eu.push(a);
+            ev.push(b);
+            ew.push(w);
+            deg[a as usize] += 1;
+            deg[b as usize] += 1;
+        }
+        let mut off = vec![0u32; n + 1];
+        for i in 0..n {
+            off[i + 1] = off[i] + deg[i];
+        }
+        let mut fill = off.clone();
+        let mut nbr = vec![0u32; 2 * m];
+        let mut inc = vec![0u32; 2 * m];
+        for e in 0..m {
+            let (a, b) = (eu[e], ev[e]);
+            let p = fill[a as usize] as usize;
+            nbr[p] = b;
+            inc[p] = e as u32;
+            fill[a as usize] += 1;
+            let p = fill[b as usize] as usize;
+            nbr[p] = a;
+            inc[p] = e as u32;
+            fill[b as usize] += 1;
+        }
+        let mut sorted: Vec<u32> = (0..m as u32).collect();
+        sorted.sort_by(|&a, &b| ew[a as usize].total_cmp(&ew[b as usize]).then(a.cmp(&b)));
+        Csr {
+            n,
+            off,
+            nbr,
+            inc,
+            eu,
+            ev,
+            ew,
+            edge_ref: (0..m as u32).collect(),
+            local,
+            sorted,
+        }
+    }
+
+    /// The reduced graph, edges referring to [`Reduced::edges`].
+    pub fn from_reduced(r: &Reduced) -> Csr {
+        Csr::build(r.node_count, &r.edges, &r.terminals)
+    }
+
+    /// The whole instance, edges referring to [`SteinerInstance::edges`]; nodes keep their index.
+    pub fn from_instance(inst: &SteinerInstance) -> Csr {
+        let edges: Vec<(usize, usize, f64)> =
+            inst.edges.iter().map(|e| (e.u, e.v, e.cost)).collect();
+        let all: Vec<usize> = (0..inst.node_count).collect();
+        Csr::build(inst.node_count, &edges, &all)
+    }
+
+    /// Local index of an original node, if it is in the graph.
+    pub fn local_of(&self, v: usize) -> Option<u32> {
+        self.local.get(v).copied().filter(|&x| x != NONE)
+    }
+
+    #[inline]
+    pub(crate) fn adj(&self, v: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let (a, b) = (
+            self.off[v as usize] as usize,
+            self.off[v as usize + 1] as usize,
+        );
+        self.nbr[a..b]
+            .iter()
+            .copied()
+            .zip(self.inc[a..b].iter().copied())
+    }
+
+    #[inline]
+    fn other(&self, e: u32, v: u32) -> u32 {
+        if self.eu[e as usize] == v {
+            self.ev[e as usize]
+        } else {
+            self.eu[e as usize]
+        }
+    }
+
+    fn cost(&self, edges: &[u32]) -> f64 {
+        edges.iter().map(|&e| self.ew[e as usize]).sum()
+    }
+}
+
+#[derive(PartialEq)]
+struct Item(f64, u32);
+impl Eq for Item {}
+impl Ord for Item {
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
+    }
+}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// A key path: (edges, inner nodes, one end, other end, cost).
+type KeyPath = (Vec<u32>, Vec<u32>, u32, u32, f64);
+
+/// Reusable arrays sized to the graph.
+struct Scratch {
+    dist: Vec<f64>,
+    pred: Vec<u32>,
+    mark: Vec<bool>,
+    mark2: Vec<bool>,
+    label: Vec<u32>,
+    uf: Vec<u32>,
+    deg: Vec<u32>,
+    tadj: Vec<Vec<u32>>,
+    padj: Vec<Vec<u32>>,
+    /// Per-edge flags: removed edges in `reconnect`, pruned edges in `prune`.
+    emark: Vec<bool>,
+    /// Per-edge flags: edges already on an enumerated key path.
+    emark2: Vec<bool>,
+    heap: BinaryHeap<Item>,
+}
+
+impl Scratch {
+    fn new(n: usize, m: usize) -> Scratch {
+        Scratch {
+            dist: vec![f64::INFINITY; n],
+            pred: vec![NONE; n],
+            mark: vec![false; n],
+            mark2: vec![false; n],
+            label: vec![NONE; n],
+            uf: (0..n as u32).collect(),
+            deg: vec![0; n],
+            tadj: vec![Vec::new(); n],
+            padj: vec![Vec::new(); n],
+            emark: vec![false; m],
+            emark2: vec![false; m],
+            heap: BinaryHeap::new(),
+        }
+    }
+}
+
+fn find(uf: &mut [u32], mut x: u32) -> u32 {
+    while uf[x as usize] != x {
+        let p = uf[uf[x as usize] as usize];
+        uf[x as usize] = p;
+        x = p;
+    }
+    x
+}
+
+/// Shortest-path heuristic from `root` with costs `w`; returns tree edges (before pruning).
+fn sph(
+    g: &Csr,
+    w: &[f64],
+    root: u32,
+    is_term: &[bool],
+    terms: &[u32],
+    s: &mut Scratch,
+) -> Vec<u32> {
+    s.dist.fill(f64::INFINITY);
+    s.pred.fill(NONE);
+    s.mark.fill(false);
+    let mut tree = Vec::new();
+    s.mark[root as usize] = true;
+    s.dist[root as usize] = 0.0;
+    s.heap.clear();
+    s.heap.push(Item(0.0, root));
+    let mut remaining = terms.iter().filter(|&&t| t != root).count();
+    let _ = is_term;
+    loop {
+        while let Some(Item(d, v)) = s.heap.pop() {
+            if d > s.dist[v as usize] {
+                continue;
+            }
+            for (x, e) in g.adj(v) {
+                let nd = d + w[e as usize];
+                if nd < s.dist[x as usize] {
+                    s.dist[x as usize] = nd;
+                    s.pred[x as usize] = e;
+                    s.heap.push(Item(nd, x));
+                }
+            }
+        }
+        if remaining == 0 {
+            break;
+        }
+        let mut best = NONE;
+        let mut bd = f64::INFINITY;
+        for &t in terms {
+            if !s.mark[t as usize] && s.dist[t as usize] < bd {
+                bd = s.dist[t as usize];
+                best = t;
+            }
+        }
+        if best == NONE {
+            break; // disconnected: cannot happen for checked instances
+        }
+        let mut v = best;
+        while !s.mark[v as usize] {
+            s.mark[v as usize] = true;
+            if is_term[v as usize] {
+                remaining -= 1;
+            }
+            let e = s.pred[v as usize];
+            tree.push(e);
+            s.dist[v as usize] = 0.0;
+            s.heap.push(Item(0.0, v));
+            v = g.other(e, v);
+        }
+    }
+    s.mark.fill(false);
+    s.dist.fill(f64::INFINITY);
+    s.pred.fill(NONE);
+    tree
+}
+
+/// Nodes of a set of edges (each once, in order of appearance).
+fn nodes_of(g: &Csr, edges: &[u32], mark: &mut [bool]) -> Vec<u32> {
+    let mut out = Vec::new();
+    for &e in edges {
+        for v in [g.eu[e as usize], g.ev[e as usize]] {
+            if !mark[v as usize] {
+                mark[v as usize] = true;
+                out.push(v);
+            }
+        }
+    }
+    for &v in &out {
+        mark[v as usize] = false;
+    }
+    out
+}
+
+/// MST of the subgraph induced by `nodes`, then repeated removal of non-terminal leaves.
+fn mst_prune(g: &Csr, nodes: &[u32], is_term: &[bool], s: &mut Scratch) -> Vec<u32> {
+    for &v in nodes {
+        s.mark[v as usize] = true;
+        s.uf[v as usize] = v;
+        s.deg[v as usize] = 0;
+    }
+    let mut tree = Vec::with_capacity(nodes.len());
+    let want = nodes.len().saturating_sub(1);
+    for &e in &g.sorted {
+        if tree.len() == want {
+            break;
+        }
+        let (u, v) = (g.eu[e as usize], g.ev[e as usize]);
+        if s.mark[u as usize] && s.mark[v as usize] {
+            let (a, b) = (find(&mut s.uf, u), find(&mut s.uf, v));
+            if a != b {
+                s.uf[a as usize] = b;
+                tree.push(e);
+            }
+        }
+    }
+    for &v in nodes {
+        s.mark[v as usize] = false;
+        s.uf[v as usize] = v;
+    }
+    prune(g, tree, is_term, s)
+}
+
+/// Removes non-terminal leaves until none is left.
+fn prune(g: &Csr, tree: Vec<u32>, is_term: &[bool], s: &mut Scratch) -> Vec<u32> {
+    for &e in &tree {
+        s.deg[g.eu[e as usize] as usize] = 0;
+        s.deg[g.ev[e as usize] as usize] = 0;
+        s.padj[g.eu[e as usize] as usize].clear();
+        s.padj[g.ev[e as usize] as usize].clear();
+    }
+    for &e in &tree {
+        for v in [g.eu[e as usize], g.ev[e as usize]] {
+            s.deg[v as usize] += 1;
+            s.padj[v as usize].push(e);
+        }
+    }
+    let mut stack: Vec<u32> = Vec::new();
+    for &e in &tree {
+        for v in [g.eu[e as usize], g.ev[e as usize]] {
+            if s.deg[v as usize] == 1 && !is_term[v as usize] {
+                stack.push(v);
+            }
+        }
+    }
+    while let Some(v) = stack.pop() {
+        if s.deg[v as usize] != 1 {
+            continue;
+        }
+        let Some(&e) = s.padj[v as usize].iter().find(|&&e| !s.emark[e as usize]) else {
+            continue;
+        };
+        s.emark[e as usize] = true;
+        s.deg[v as usize] = 0;
+        let x = g.other(e, v);
+        s.deg[x as usize] -= 1;
+        if s.deg[x as usize] == 1 && !is_term[x as usize] {
+            stack.push(x);
+        }
+    }
+    let mut out: Vec<u32> = Vec::with_capacity(tree.len());
+    for e in tree {
+        if s.emark[e as usize] {
+            s.emark[e as usize] = false;
+        } else {
+            out.push(e);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The classic baseline: SPH from the first terminal, MST + pruning.
+pub fn baseline_sph(g: &Csr, terms: &[u32]) -> Vec<u32> {
+    let mut s = Scratch::new(g.n, g.eu.len());
+    let mut is_term = vec![false; g.n];
+    for &t in terms {
+        is_term[t as usize] = true;
+    }
+    let tree = sph(g, &g.ew, terms[0], &is_term, terms, &mut s);
+    let nodes = nodes_of(g, &tree, &mut s.mark);
+    mst_prune(g, &nodes, &is_term, &mut s)
+}
+
+/// What [`improve`] returns.
+pub struct Improved {
+    /// Best tree, as local edge indices.
+    pub edges: Vec<u32>,
+    /// True when the budget stopped the search early.
+    pub budget_exhausted: bool,
+}
+
+struct Search<'a> {
+    g: &'a Csr,
+    is_term: Vec<bool>,
+    s: Scratch,
+    budget: &'a dyn Budget,
+    out_of_time: bool,
+    /// Set once the best tree meets the lower bound.
+    proven: bool,
+    proven_at: f64,
+}
+
+impl Search<'_> {
+    fn stop(&mut self) -> bool {
+        if self.proven {
+            return true;
+        }
+        if !self.out_of_time && self.budget.exhausted() {
+            self.out_of_time = true;
+        }
+        self.out_of_time
+    }
+
+    fn eps(cost: f64) -> f64 {
+        1e-9 * (1.0 + cost.abs())
+    }
+
+    fn clean(&mut self, edges: &[u32]) -> Vec<u32> {
+        let nodes = nodes_of(self.g, edges, &mut self.s.mark2);
+        mst_prune(self.g, &nodes, &self.is_term, &mut self.s)
+    }
+
+    /// Local search until no move improves (or the budget runs out).
+    fn local_search(&mut self, mut tree: Vec<u32>) -> Vec<u32> {
+        loop {
+            let before = self.g.cost(&tree);
+            tree = self.vertex_insertion(tree);
+            tree = self.key_path_moves(tree, false);
+            tree = self.key_path_moves(tree, true);
+            let after = self.g.cost(&tree);
+            if after >= before - Self::eps(before) || self.stop() {
+                return tree;
+            }
+        }
+    }
+
+    /// Steiner-vertex insertion: first-improvement over nodes in index order.
+    fn vertex_insertion(&mut self, mut tree: Vec<u32>) -> Vec<u32> {
+        let g = self.g;
+        let mut start = 0usize;
+        'outer: loop {
+            if self.stop() {
+                return tree;
+            }
+            let cost = g.cost(&tree);
+            let nodes = nodes_of(g, &tree, &mut self.s.mark2);
+            if nodes.is_empty() {
+                return tree;
+            }
+            for &v in &nodes {
+                self.s.mark[v as usize] = true;
+            }
+            let induced: Vec<u32> = g
+                .sorted
+                .iter()
+                .copied()
+                .filter(|&e| {
+                    self.s.mark[g.eu[e as usize] as usize] && self.s.mark[g.ev[e as usize] as usize]
+                })
+                .collect();
+            let mut found = None;
+            let mut cand_edges: Vec<u32> = Vec::new();
+            for i in 0..g.n {
+                let v = ((start + i) % g.n) as u32;
+                if self.s.mark[v as usize] {
+                    continue;
+                }
+                if i % 64 == 0 && self.stop() {
+                    break;
+                }
+                cand_edges.clear();
+                cand_edges.extend(
+                    g.adj(v)
+                        .filter(|&(x, _)| self.s.mark[x as usize])
+                        .map(|(_, e)| e),
+                );
+                if cand_edges.len() < 2 {
+                    continue;
+                }
+                cand_edges.sort_by(|&a, &b| {
+                    g.ew[a as usize]
+                        .total_cmp(&g.ew[b as usize])
+                        .then(a.cmp(&b))
+                });
+                // Kruskal over induced ∪ cand_edges (both sorted).
+                for &x in &nodes {
+                    self.s.uf[x as usize] = x;
+                }
+                self.s.uf[v as usize] = v;
+                let want = nodes.len();
+                let (mut i1, mut i2, mut taken, mut total) = (0, 0, 0, 0.0);
+                let bound = cost - Self::eps(cost);
+                while taken < want && total < bound {
+                    let e = match (induced.get(i1), cand_edges.get(i2)) {
+                        (Some(&a), Some(&b)) => {
+                            if g.ew[a as usize]
+                                .total_cmp(&g.ew[b as usize])
+                                .then(a.cmp(&b))
+                                == Ordering::Less
+                            {
+                                i1 += 1;
+                                a
+                            } else {
+                                i2 += 1;
+                                b
+                            }
+                        }
+                        (Some(&a), None) => {
+                            i1 += 1;
+                            a
+                        }
+                        (None, Some(&b)) => {
+                            i2 += 1;
+                            b
+                        }
+                        (None, None) => break,
+                    };
+                    let (a, b) = (
+                        find(&mut self.s.uf, g.eu[e as usize]),
+                        find(&mut self.s.uf, g.ev[e as usize]),
+                    );
+                    if a != b {
+                        self.s.uf[a as usize] = b;
+                        taken += 1;
+                        total += g.ew[e as usize];
+                    }
+                }
+                for &x in &nodes {
+                    self.s.uf[x as usize] = x;
+                }
+                self.s.uf[v as usize] = v;
+                if taken == want && total < bound {
+                    found = Some(v);
+                    break;
+                }
+            }
+            for &x in &nodes {
+                self.s.mark[x as usize] = false;
+            }
+            match found {
+                Some(v) => {
+                    let mut nn = nodes;
+                    nn.push(v);
+                    let new_tree = mst_prune(g, &nn, &self.is_term, &mut self.s);
+                    if g.cost(&new_tree) < cost - Self::eps(cost) {
+                        tree = new_tree;
+                        start = v as usize + 1;
+                        continue 'outer;
+                    }
+                    return tree;
+                }
+                None => return tree,
+            }
+        }
+    }
+
+    /// Builds tree adjacency in scratch; returns the tree's nodes.
+    fn build_tadj(&mut self, tree: &[u32]) -> Vec<u32> {
+        let g = self.g;
+        let nodes = nodes_of(g, tree, &mut self.s.mark2);
+        for &v in &nodes {
+            self.s.tadj[v as usize].clear();
+        }
+        for &e in tree {
+            self.s.tadj[g.eu[e as usize] as usize].push(e);
+            self.s.tadj[g.ev[e as usize] as usize].push(e);
+        }
+        nodes
+    }
+
+    /// Key-path exchange (`vertex_mode == false`) or key-vertex elimination (`true`).
+    fn key_path_moves(&mut self, mut tree: Vec<u32>, vertex_mode: bool) -> Vec<u32> {
+        let g = self.g;
+        let mut start = 0usize;
+        'outer: loop {
+            if self.stop() {
+                return tree;
+            }
+            let cost = g.cost(&tree);
+            let nodes = self.build_tadj(&tree);
+            let is_key = |s: &Scratch, is_term: &[bool], v: u32| {
+                is_term[v as usize] || s.tadj[v as usize].len() >= 3
+            };
+            // Enumerate key paths: (edges, inner nodes, end a, end b, cost).
+            let mut paths: Vec<KeyPath> = Vec::new();
+            for &k in &nodes {
+                if !is_key(&self.s, &self.is_term, k) {
+                    continue;
+                }
+                for &e0 in &self.s.tadj[k as usize] {
+                    if self.s.emark2[e0 as usize] {
+                        continue;
+                    }
+                    let (mut pe, mut pin) = (vec![e0], Vec::new());
+                    self.s.emark2[e0 as usize] = true;
+                    let mut v = g.other(e0, k);
+                    let mut prev = e0;
+                    while !is_key(&self.s, &self.is_term, v) {
+                        pin.push(v);
+                        let Some(&nx) = self.s.tadj[v as usize].iter().find(|&&f| f != prev) else {
+                            break;
+                        };
+                        self.s.emark2[nx as usize] = true;
+                        pe.push(nx);
+                        prev = nx;
+                        v = g.other(nx, v);
+                    }
+                    let c = g.cost(&pe);
+                    paths.push((pe, pin, k, v, c));
+                }
+            }
+            for &e in &tree {
+                self.s.emark2[e as usize] = false;
+            }
+            // Moves: each a set of removed paths, with the removed key vertex if any.
+            let moves: Vec<(u32, Vec<usize>)> = if vertex_mode {
+                let mut by_node: Vec<(u32, Vec<usize>)> = Vec::new();
+                let mut idx = std::collections::HashMap::new();
+                for (i, p) in paths.iter().enumerate() {
+                    for end in [p.2, p.3] {
+                        if !self.is_term[end as usize] && self.s.tadj[end as usize].len() >= 3 {
+                            let slot = *idx.entry(end).or_insert_with(|| {
+                                by_node.push((end, Vec::new()));
+                                by_node.len() - 1
+                            });
+                            by_node[slot].1.push(i);
+                        }
+                    }
+                }
+                by_node
+            } else {
+                (0..paths.len()).map(|i| (NONE, vec![i])).collect()
+            };
+            let nm = moves.len();
+            for j in 0..nm {
+                if self.stop() {
+                    return tree;
+                }
+                let (center, mv) = &moves[(start + j) % nm.max(1)];
+                let removed_cost: f64 = mv.iter().map(|&i| paths[i].4).sum();
+                if removed_cost <= Self::eps(cost) {
+                    continue;
+                }
+                let mut removed_edges: Vec<u32> = Vec::new();
+                let mut removed_nodes: Vec<u32> = Vec::new();
+                let mut anchors: Vec<u32> = Vec::new();
+                for &i in mv {
+                    removed_edges.extend_from_slice(&paths[i].0);
+                    removed_nodes.extend_from_slice(&paths[i].1);
+                }
+                if vertex_mode {
+                    removed_nodes.push(*center);
+                    for &i in mv {
+                        let p = &paths[i];
+                        anchors.push(if p.2 == *center { p.3 } else { p.2 });
+                    }
+                } else {
+                    anchors.push(paths[mv[0]].2);
+                    anchors.push(paths[mv[0]].3);
+                }
+                if let Some(new_tree) = self.reconnect(
+                    &tree,
+                    &nodes,
+                    &removed_edges,
+                    &removed_nodes,
+                    &anchors,
+                    removed_cost,
+                ) {
+                    let new_tree = self.clean(&new_tree);
+                    if g.cost(&new_tree) < cost - Self::eps(cost) {
+                        tree = new_tree;
+                        start = (start + j + 1) % nm.max(1);
+                        continue 'outer;
+                    }
+                }
+            }
+            return tree;
+        }
+    }
+
+    /// Removes edges/nodes from the tree, labels the remaining pieces from `anchors`, and joins
+    /// them by shortest paths if that costs less than `bound`.
+    fn reconnect(
+        &mut self,
+        tree: &[u32],
+        nodes: &[u32],
+        removed_edges: &[u32],
+        removed_nodes: &[u32],
+        anchors: &[u32],
+        bound: f64,
+    ) -> Option<Vec<u32>> {
+        let g = self.g;
+        let s = &mut self.s;
+        for &e in removed_edges {
+            s.emark[e as usize] = true;
+        }
+        // Label pieces by BFS over remaining tree edges.
+        let mut stack = Vec::new();
+        let mut sizes: Vec<usize> = Vec::with_capacity(anchors.len());
+        for (c, &a) in anchors.iter().enumerate() {
+            sizes.push(0);
+            if s.label[a as usize] != NONE {
+                continue;
+            }
+            s.label[a as usize] = c as u32;
+            stack.push(a);
+            while let Some(v) = stack.pop() {
+                sizes[c] += 1;
+                for &e in &s.tadj[v as usize] {
+                    if s.emark[e as usize] {
+                        continue;
+                    }
+                    let x = g.other(e, v);
+                    if s.label[x as usize] == NONE {
+                        s.label[x as usize] = c as u32;
+                        stack.push(x);
+                    }
+                }
+            }
+        }
+        let _ = removed_nodes;
+        let k = anchors.len() as u32;
+        // The largest piece is only a target: searching from it would cost the most.
+        let largest = (0..sizes.len())
+            .max_by_key(|&c| (sizes[c], std::cmp::Reverse(c)))
+            .unwrap_or(0) as u32;
+        // Multi-source bounded Dijkstra from the other pieces (Voronoi regions by piece).
+        let mut touched: Vec<u32> = Vec::new();
+        s.heap.clear();
+        for &v in nodes {
+            let l = s.label[v as usize];
+            if l != NONE {
+                s.dist[v as usize] = 0.0;
+                s.pred[v as usize] = NONE;
+                if l != largest {
+                    touched.push(v);
+                    s.heap.push(Item(0.0, v));
+                }
+            }
+        }
+        while let Some(Item(d, v)) = s.heap.pop() {
+            if d > s.dist[v as usize] {
+                continue;
+            }
+            for (x, e) in g.adj(v) {
+                let nd = d + g.ew[e as usize];
+                if nd < bound && nd < s.dist[x as usize] {
+                    if s.dist[x as usize].is_infinite() {
+                        touched.push(x);
+                    }
+                    s.dist[x as usize] = nd;
+                    s.pred[x as usize] = e;
+                    s.label[x as usize] = s.label[v as usize];
+                    s.heap.push(Item(nd, x));
+                }
+            }
+        }
+        // Boundary edges between regions (duplicates are harmless for Kruskal).
+        let mut cands: Vec<(f64, u32)> = Vec::new();
+        for &v in &touched {
+            let lv = s.label[v as usize];
+            for (x, e) in g.adj(v) {
+                let lx = s.label[x as usize];
+                if lx != NONE && lx != lv && !s.emark[e as usize] {
+                    let c = s.dist[v as usize] + g.ew[e as usize] + s.dist[x as usize];
+                    if c < bound {
+                        cands.push((c, e));
+                    }
+                }
+            }
+        }
+        cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut uf: Vec<u32> = (0..k).collect();
+        let mut chosen = Vec::new();
+        let mut total = 0.0;
+        for &(c, e) in &cands {
+            let (a, b) = (
+                find(&mut uf, s.label[g.eu[e as usize] as usize]),
+                find(&mut uf, s.label[g.ev[e as usize] as usize]),
+            );
+            if a != b {
+                uf[a as usize] = b;
+                chosen.push(e);
+                total += c;
+                if chosen.len() as u32 == k - 1 || total >= bound {
+                    break;
+                }
+            }
+        }
+        let ok = chosen.len() as u32 == k - 1 && total < bound - Self::eps(bound);
+        let mut result = None;
+        if ok {
+            let mut new_tree: Vec<u32> = tree
+                .iter()
+                .copied()
+                .filter(|&e| !s.emark[e as usize])
+                .collect();
+            let mut seen: std::collections::HashSet<u32> = new_tree.iter().copied().collect();
+            for &e in &chosen {
+                if seen.insert(e) {
+                    new_tree.push(e);
+                }
+                for mut v in [g.eu[e as usize], g.ev[e as usize]] {
+                    while s.pred[v as usize] != NONE {
+                        let pe = s.pred[v as usize];
+                        if seen.insert(pe) {
+                            new_tree.push(pe);
+                        }
+                        v = g.other(pe, v);
+                    }
+                }
+            }
+            result = Some(new_tree);
+        }
+        for &e in removed_edges {
+            s.emark[e as usize] = false;
+        }
+        for &v in touched.iter().chain(nodes) {
+            s.dist[v as usize] = f64::INFINITY;
+            s.pred[v as usize] = NONE;
+            s.label[v as usize] = NONE;
+        }
+        result
+    }
+}
+
+/// Deterministic xorshift generator for cost perturbation (seeded by the restart number).
+struct XorShift(u64);
+impl XorShift {
+    fn next_f64(&mut self) -> f64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Multi-start SPH + local search + solution merging; returns the best tree found.
+///
+/// Stops early once a tree costs at most `proven_optimal_at` (a lower bound: such a tree is
+/// optimal).
+pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budget) -> Improved {
+    let mut is_term = vec![false; g.n];
+    for &t in terms {
+        is_term[t as usize] = true;
+    }
+    let mut sr = Search {
+        g,
+        is_term,
+        s: Scratch::new(g.n, g.eu.len()),
+        budget,
+        out_of_time: false,
+        proven: false,
+        proven_at: proven_optimal_at,
+    };
+    let m = g.eu.len().max(1);
+    let t = terms.len();
+    // Work plan from the size alone (deterministic): ~ a fixed number of edge scans.
+    let work = 1.5e7 / ((m + g.n) as f64 * (t as f64).sqrt().max(1.0));
+    let n_roots = (work as usize).clamp(1, t.min(16));
+    let n_ls = n_roots.clamp(1, 3);
+    let n_perturb = ((work / 2.0) as usize).clamp(2, 60);
+
+    let mut pool: Vec<(f64, Vec<u32>)> = Vec::new();
+    let add = |pool: &mut Vec<(f64, Vec<u32>)>, tree: Vec<u32>| {
+        let c = g.cost(&tree);
+        if !pool.iter().any(|(_, t)| *t == tree) {
+            pool.push((c, tree));
+            pool.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+    };
+    // 1. SPH from evenly spread terminals.
+    let mut starts: Vec<(f64, Vec<u32>)> = Vec::new();
+    for i in 0..n_roots {
+        if i > 0 && sr.stop() {
+            break;
+        }
+        let root = terms[i * t / n_roots];
+        let tree = sph(g, &g.ew, root, &sr.is_term, terms, &mut sr.s);
+        let tree = sr.clean(&tree);
+        let c = g.cost(&tree);
+        if !starts.iter().any(|(_, x)| *x == tree) {
+            starts.push((c, tree));
+        }
+    }
+    starts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best: Vec<u32> = starts[0].1.clone();
+    sr.proven |= g.cost(&best) <= sr.proven_at;
+    for (_, tree) in starts.into_iter().take(n_ls) {
+        if sr.stop() {
+            break;
+        }
+        let tree = sr.local_search(tree);
+        if g.cost(&tree) < g.cost(&best) {
+            best = tree.clone();
+        }
+        sr.proven |= g.cost(&best) <= sr.proven_at;
+        add(&mut pool, tree);
+    }
+    // 2. Perturbed restarts.
+    let mut w = g.ew.clone();
+    for r in 0..n_perturb {
+        if sr.stop() {
+            break;
+        }
+        let mut rng =
+            XorShift(0x9E37_79B9_7F4A_7C15 ^ (r as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        for (e, we) in w.iter_mut().enumerate() {
+            *we = g.ew[e] * (1.0 + 0.5 * rng.next_f64());
+        }
+        let root = terms[(r * 7919) % t];
+        let tree = sph(g, &w, root, &sr.is_term, terms, &mut sr.s);
+        let tree = sr.clean(&tree);
+        let tree = sr.local_search(tree);
+        if g.cost(&tree) < g.cost(&best) {
+            best = tree.clone();
+        }
+        sr.proven |= g.cost(&best) <= sr.proven_at;
+        add(&mut pool, tree);
+    }
+    // 3. Solution merging: SPH restricted to the union of the best trees.
+    if !sr.stop() && pool.len() >= 2 {
+        let mut wu = vec![f64::INFINITY; m];
+        for (_, tr) in pool.iter().take(8) {
+            for &e in tr {
+                wu[e as usize] = g.ew[e as usize];
+            }
+        }
+        for i in 0..n_roots.min(6) {
+            if sr.stop() {
+                break;
+            }
+            let root = terms[i * t / n_roots.min(6)];
+            let tree = sph(g, &wu, root, &sr.is_term, terms, &mut sr.s);
+            let tree = sr.clean(&tree);
+            let tree = sr.local_search(tree);
+            if g.cost(&tree) < g.cost(&best) {
+                best = tree;
+            }
+        }
+    }
+    Improved {
+        edges: best,
+        budget_exhausted: sr.out_of_time,
+    }
+}
