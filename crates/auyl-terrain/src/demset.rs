@@ -219,6 +219,17 @@ impl Default for DemSet {
     }
 }
 
+/// ⌊x⌋ as i32 without a libm call (saturating like `as`).
+#[inline]
+fn floor_i32(x: f64) -> i32 {
+    let t = x as i32;
+    if f64::from(t) > x {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
+}
+
 fn check_finite(p: LonLat) -> Result<(), TerrainError> {
     if p.lon_deg.is_finite() && p.lat_deg.is_finite() && p.lat_deg.abs() <= 90.0 {
         Ok(())
@@ -404,7 +415,7 @@ impl DemSet {
         lon: f64,
         lat: f64,
     ) -> Result<(f64, u32), TerrainError> {
-        let key = (lon.floor() as i32, lat.floor() as i32);
+        let key = (floor_i32(lon), floor_i32(lat));
         if cur.cell != Some(key) {
             cur.cell = Some(key);
             cur.candidates = self.index.get(&key).map(Vec::as_slice).unwrap_or(&[]);

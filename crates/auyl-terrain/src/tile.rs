@@ -137,6 +137,19 @@ impl GridGeometry {
     }
 }
 
+/// Σ wₖ·v(idxₖ) over the samples with non-zero weight (a void with zero weight does not
+/// matter, so exact posts next to voids stay valid); NaN if a weighted sample is a void.
+#[inline(always)]
+fn weighted(weights: &[f64; 4], idx: &[usize; 4], value: impl Fn(usize) -> f64) -> f64 {
+    let mut sum = 0.0;
+    for k in 0..4 {
+        if weights[k] != 0.0 {
+            sum += value(idx[k]) * weights[k];
+        }
+    }
+    sum
+}
+
 /// The stored samples; voids are kept explicit (a sentinel for integers, NaN for floats).
 #[derive(Debug, Clone)]
 pub(crate) enum TileData {
@@ -289,9 +302,10 @@ impl Tile {
         let max_x = (g.cols - 1) as f64;
         let y = ((g.lat0_deg - lat_deg) * g.per_deg_lat).clamp(0.0, max_y);
         let x = ((lon_deg - g.lon0_deg) * g.per_deg_lon).clamp(0.0, max_x);
-        // The last row/column has no successor: use the cell before it with a fraction of 1.
-        let i0 = (y.floor() as usize).min(g.rows - 2);
-        let j0 = (x.floor() as usize).min(g.cols - 2);
+        // y, x ≥ 0, so truncation is floor (and avoids a libm call). The last row/column has no
+        // successor: use the cell before it with a fraction of 1.
+        let i0 = (y as usize).min(g.rows - 2);
+        let j0 = (x as usize).min(g.cols - 2);
         let fy = y - i0 as f64;
         let fx = x - j0 as f64;
         let base = i0 * g.cols + j0;
@@ -302,14 +316,17 @@ impl Tile {
             fx * fy,
         ];
         let idx = [base, base + 1, base + g.cols, base + g.cols + 1];
-        let mut sum = 0.0;
-        for k in 0..4 {
-            // A void with zero weight does not matter (exact posts next to voids stay valid).
-            if weights[k] != 0.0 {
-                sum += self.value(idx[k]) * weights[k];
-            }
+        match &self.data {
+            TileData::I16 { values, void } => weighted(&weights, &idx, |i| {
+                let v = values[i];
+                if Some(v) == *void {
+                    f64::NAN
+                } else {
+                    f64::from(v)
+                }
+            }),
+            TileData::F32(values) => weighted(&weights, &idx, |i| f64::from(values[i])),
         }
-        sum
     }
 
     /// The four samples (row, col) bracketing a point inside the tile, as used by the bilinear rule.
