@@ -41,7 +41,7 @@ pub struct EhdrHeader {
     pub sample: EhdrSample,
     /// True for little-endian data (`BYTEORDER I` / `LSBFIRST`).
     pub little_endian: bool,
-    /// Number of bands (only the first is read).
+    /// Number of bands (a DEM has one; others are rejected on decoding).
     pub bands: usize,
     /// Bytes to skip at the start of the data.
     pub skip_bytes: usize,

@@ -120,6 +120,30 @@ mod tests {
     }
 
     #[test]
+    fn srtm1_tiles_have_one_arc_second_posts() {
+        // A 3601² tile whose post (r, c) holds r − c, big-endian.
+        let mut bytes = Vec::with_capacity(3601 * 3601 * 2);
+        for r in 0..3601i32 {
+            for c in 0..3601i32 {
+                bytes.extend_from_slice(&((r - c) as i16).to_be_bytes());
+            }
+        }
+        let t = Tile::from_hgt_bytes("S05W060.hgt", &bytes).unwrap();
+        let g = t.geometry();
+        assert_eq!((g.rows, g.per_deg_lat), (3601, 3600.0));
+        assert!((g.resolution_arcsec() - 1.0).abs() < 1e-12);
+        assert_eq!(t.bounds().north_deg, -4.0);
+        assert_eq!(t.bounds().west_deg, -60.0);
+        assert_eq!(t.post(3600, 0), Some(3600.0));
+        // Half-way between posts (10, 20) and (10, 21): (−10 + −11) / 2.
+        let v = t
+            .elevation_m(-60.0 + 20.5 / 3600.0, -4.0 - 10.0 / 3600.0)
+            .unwrap()
+            .unwrap();
+        assert!((v + 10.5).abs() < 1e-9, "{v}");
+    }
+
+    #[test]
     fn wrong_size_is_an_error_naming_the_tile() {
         let e = Tile::from_hgt_bytes("N43E076.hgt", &[0u8; 10]).unwrap_err();
         assert!(e.to_string().contains("N43E076.hgt"), "{e}");
