@@ -45,16 +45,18 @@ pub(super) fn prepare(
             reason: "resolution must be positive and finite",
         });
     }
-    if !z.iter().all(|v| v.is_finite()) {
+    let np = z.len() - 1;
+
+    // Mean height of the middle 80 % of the path sets the surface refractivity. A non-finite
+    // elevation anywhere makes the sum of all points non-finite.
+    let p10 = (0.1 * np as f64) as usize;
+    let sum: f64 = z[p10..=np - p10].iter().sum();
+    let edges: f64 = z[..p10].iter().sum::<f64>() + z[np - p10 + 1..].iter().sum::<f64>();
+    if !(sum + edges).is_finite() {
         return Err(ItmError::InvalidProfile {
             reason: "non-finite elevation",
         });
     }
-    let np = z.len() - 1;
-
-    // Mean height of the middle 80 % of the path sets the surface refractivity.
-    let p10 = (0.1 * np as f64) as usize;
-    let sum: f64 = z[p10..=np - p10].iter().sum();
     let h_sys_m = sum / (np - 2 * p10 + 1) as f64;
     let (n_s, gamma_e) = refractivity(n_0, h_sys_m);
 
@@ -146,18 +148,26 @@ fn find_horizons(z: &[f64], xi: f64, d: f64, a_e: f64, h: [f64; 2]) -> ([f64; 2]
     let mut d_hzn = [d, d];
     let mut d_tx = 0.0;
     let mut d_rx = d;
+    // A point raises the horizon when (z_i − z_end)/d_i − d_i/2a exceeds the current angle;
+    // multiplied through by d_i > 0 the test needs no division, which is only done (as the
+    // published formula) when the horizon moves.
+    let inv_two_a = 1.0 / two_a;
     for &zi in &z[1..np] {
         d_tx += xi;
         d_rx -= xi;
-        let theta_tx = (zi - z_tx) / d_tx - d_tx / two_a;
-        let theta_rx = -(z_rx - zi) / d_rx - d_rx / two_a;
-        if theta_tx > theta[0] {
-            theta[0] = theta_tx;
-            d_hzn[0] = d_tx;
+        if (zi - z_tx) - d_tx * d_tx * inv_two_a > theta[0] * d_tx {
+            let theta_tx = (zi - z_tx) / d_tx - d_tx / two_a;
+            if theta_tx > theta[0] {
+                theta[0] = theta_tx;
+                d_hzn[0] = d_tx;
+            }
         }
-        if theta_rx > theta[1] {
-            theta[1] = theta_rx;
-            d_hzn[1] = d_rx;
+        if (zi - z_rx) - d_rx * d_rx * inv_two_a > theta[1] * d_rx {
+            let theta_rx = -(z_rx - zi) / d_rx - d_rx / two_a;
+            if theta_rx > theta[1] {
+                theta[1] = theta_rx;
+                d_hzn[1] = d_rx;
+            }
         }
     }
     (theta, d_hzn)
@@ -209,7 +219,6 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     }
     let p10 = ((0.1 * (x_end - x_start + 8.0)) as i64).clamp(4, 25) as usize;
     let n = 10 * p10 - 5;
-    let p90 = n - p10;
     let np_s = (n - 1) as f64;
     let mut s = [0.0f64; 245];
     x_end = (x_end - x_start) / np_s;
@@ -230,11 +239,45 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
         *v -= fit_y1;
         fit_y1 += slope;
     }
-    // Order statistics in descending order: the p10-th largest and the (p90+1)-th largest.
-    let desc = |a: &f64, b: &f64| b.total_cmp(a);
-    samples.select_nth_unstable_by(p10 - 1, desc);
-    let q10 = samples[p10 - 1];
-    samples.select_nth_unstable_by(p90, desc);
-    let q90 = samples[p90];
+    let (q10, q90) = kth_largest_and_smallest(samples, p10);
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
+}
+
+/// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25 < `v.len()`), counting
+/// duplicates: ITM's 10 % and 90 % quantiles.
+fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
+    (
+        kth_largest(v.iter().copied(), k),
+        -kth_largest(v.iter().map(|x| -x), k),
+    )
+}
+
+/// k-th largest value through a size-k min-heap (root = current k-th largest): one comparison
+/// per value and a short sift-down when a value enters the top k. Smooth terrain residuals
+/// enter often, which makes sorted-buffer insertion or full partitioning slower.
+fn kth_largest(values: impl Iterator<Item = f64>, k: usize) -> f64 {
+    let mut heap = [f64::NEG_INFINITY; 25];
+    let heap = &mut heap[..k];
+    for x in values {
+        if x > heap[0] {
+            // Replace the root and restore the min-heap property.
+            let mut i = 0;
+            loop {
+                let l = 2 * i + 1;
+                if l >= k {
+                    break;
+                }
+                let r = l + 1;
+                let c = if r < k && heap[r] < heap[l] { r } else { l };
+                if heap[c] < x {
+                    heap[i] = heap[c];
+                    i = c;
+                } else {
+                    break;
+                }
+            }
+            heap[i] = x;
+        }
+    }
+    heap[0]
 }
