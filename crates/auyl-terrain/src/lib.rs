@@ -9,6 +9,17 @@
 //!   for coverage sweeps.
 //! - [`folder`]: the file edge (scan folders, read headers, load tiles).
 //!
+//! Voids: a bilinear value that needs a void post is a void (`None`, never zero). With the
+//! default [`VoidPolicy::FillFromCoarser`] the next coarser source answers there (SRTM voids from
+//! the national grid); voids left on a profile or radial are interpolated linearly along the path
+//! between the nearest valid samples and counted ([`Profile::filled_voids`]); a path with no valid
+//! sample is [`TerrainError::AllVoid`].
+//!
+//! Many threads: share one `&DemSet`; for hot loops give each thread a [`Sampler`]
+//! (`par_iter().map_init(|| dem.sampler(), …)`), which keeps its tiles in hand instead of asking
+//! the shared cache for every sample. Tiles held by samplers stay alive after eviction until the
+//! sampler drops them (at most four per sampler).
+//!
 //! Heights are metres, positions WGS84 degrees ([`auyl_model::LonLat`]), distances metres on
 //! the sphere of [`geodesy::EARTH_RADIUS_M`]. A point no source covers is
 //! [`TerrainError::MissingTile`] naming the tile (`N51E071.hgt`), never a silent zero.
