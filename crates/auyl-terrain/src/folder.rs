@@ -47,8 +47,10 @@ impl TileLoader for FileTile {
     fn load(&self) -> Result<Tile, TerrainError> {
         let name = file_name(&self.path);
         let bytes = std::fs::read(&self.path).map_err(io_err(&self.path))?;
-        let raw = decompress(&name, &bytes)?;
-        drop(bytes);
+        let raw = match Compression::from_name(&name) {
+            Compression::None => bytes,
+            _ => decompress(&name, &bytes)?,
+        };
         match (self.format, &self.header) {
             (TileFormat::Hgt, _) => Tile::from_hgt_bytes(&name, &raw),
             (TileFormat::GeoTiff, _) => Tile::from_geotiff_bytes(&name, &raw),
