@@ -116,7 +116,8 @@ fn cpu_rate(mut f: impl FnMut(u32)) -> Option<f64> {
     rates.get(2).copied()
 }
 
-/// Prints `cpu-rate <variant> <profile> <points> <calls/s>` lines for `bench/itm/run.sh`.
+/// Prints `cpu-rate <variant> <profile> <points> <calls/s> <A_db at 900 MHz>` lines for
+/// `bench/itm/run.sh`.
 fn cpu_summary() {
     let all = profiles();
     for id in PROFILES {
@@ -134,10 +135,11 @@ fn cpu_summary() {
             let f = 900.0 + f64::from(k & 7);
             black_box(evaluate(black_box(&prepared), &params(f), VAR).unwrap());
         });
+        let a_db = p2p(profile, 30.0, 10.0, &params(900.0), VAR).unwrap().a_db;
         for (variant, rate) in [("p2p_full", full), ("evaluate_prepared", eval)] {
             match rate {
-                Some(r) => println!("cpu-rate {variant} {id} {n} {r:.0}"),
-                None => println!("cpu-rate {variant} {id} {n} unavailable"),
+                Some(r) => println!("cpu-rate {variant} {id} {n} {r:.0} {a_db:.4}"),
+                None => println!("cpu-rate {variant} {id} {n} unavailable {a_db:.4}"),
             }
         }
     }
