@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap (project rule)
 
-use auyl_network::steiner::{solve_with_time_limit, validate_tree};
+use auyl_network::steiner::{solve, solve_with_time_limit, validate_tree};
 use auyl_network::stp::parse_stp;
+use auyl_network::{Budget, Unlimited};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -105,4 +106,37 @@ fn every_instance_within_gap_targets() {
         100.0 * worst.0,
         worst.1
     );
+}
+
+/// A budget that is already spent: the solver must still return a valid tree.
+struct Spent;
+impl Budget for Spent {
+    fn exhausted(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn spent_budget_still_gives_a_valid_tree() {
+    for name in ["c20", "pace2018_track3_instance121"] {
+        let inst = parse_stp(&read(&format!("{name}.stp"))).unwrap().instance;
+        let sol = solve(&inst, &Spent).unwrap();
+        assert!(sol.budget_exhausted, "{name}");
+        assert_eq!(validate_tree(&inst, &sol.edges).unwrap(), sol.cost);
+        assert!(sol.lower_bound <= sol.cost);
+    }
+}
+
+#[test]
+fn unlimited_budget_is_deterministic() {
+    for name in ["b13", "c07"] {
+        let inst = parse_stp(&read(&format!("{name}.stp"))).unwrap().instance;
+        let a = solve(&inst, &Unlimited).unwrap();
+        let b = solve(&inst, &Unlimited).unwrap();
+        assert_eq!(
+            (a.edges, a.cost, a.lower_bound),
+            (b.edges, b.cost, b.lower_bound),
+            "{name}"
+        );
+    }
 }
