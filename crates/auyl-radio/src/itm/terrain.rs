@@ -50,8 +50,8 @@ pub(super) fn prepare(
     // Mean height of the middle 80 % of the path sets the surface refractivity. A non-finite
     // elevation anywhere makes the sum of all points non-finite.
     let p10 = (0.1 * np as f64) as usize;
-    let sum: f64 = z[p10..=np - p10].iter().sum();
-    let edges: f64 = z[..p10].iter().sum::<f64>() + z[np - p10 + 1..].iter().sum::<f64>();
+    let sum = sum4(&z[p10..=np - p10]);
+    let edges = sum4(&z[..p10]) + sum4(&z[np - p10 + 1..]);
     if !(sum + edges).is_finite() {
         return Err(ItmError::InvalidProfile {
             reason: "non-finite elevation",
@@ -73,6 +73,22 @@ pub(super) fn prepare(
         n_s,
         gamma_e,
     })
+}
+
+/// Sum with four accumulators (breaks the add latency chain).
+fn sum4(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..4 {
+            acc[j] += c[j];
+        }
+    }
+    for (j, &x) in rest.iter().enumerate() {
+        acc[j] += x;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Profile-derived geometry.
@@ -150,7 +166,8 @@ fn find_horizons(z: &[f64], xi: f64, d: f64, a_e: f64, h: [f64; 2]) -> ([f64; 2]
     let mut d_rx = d;
     // A point raises the horizon when (z_i − z_end)/d_i − d_i/2a exceeds the current angle;
     // multiplied through by d_i > 0 the test needs no division, which is only done (as the
-    // published formula) when the horizon moves.
+    // published formula) when the horizon moves. Distances accumulate exactly as in the
+    // published search: the least-squares windows truncate them to point indices.
     let inv_two_a = 1.0 / two_a;
     for &zi in &z[1..np] {
         d_tx += xi;
@@ -188,20 +205,33 @@ fn least_squares(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> (f64, f64) {
     i_start = i_start.clamp(0, np);
     i_end = i_end.clamp(0, np);
     let x_length = (i_end - i_start) as f64;
-    let mut mid = -0.5 * x_length;
+    let mid = -0.5 * x_length;
     let mid_end = i_end as f64 + mid;
     let (za, zb) = (z[i_start as usize], z[i_end as usize]);
-    let mut sum_y = 0.5 * (za + zb);
-    let mut scaled = 0.5 * (za - zb) * mid;
-    let mut k = i_start as usize;
-    let steps = (i_end - i_start - 1).max(0) as usize;
-    for _ in 0..steps {
-        k += 1;
-        mid += 1.0;
-        let zk = z[k];
-        sum_y += zk;
-        scaled += zk * mid;
+    // Interior points i_start+1 ..= i_end−1 with weights mid+1, mid+2, … (exact half-integers);
+    // four accumulators break the add latency chain (sums differ from a serial loop only in
+    // the last bits).
+    let lo = i_start as usize + 1;
+    let hi = (i_end as usize).max(lo);
+    let interior = &z[lo..hi];
+    let mut s0 = [0.0f64; 4];
+    let mut s1 = [0.0f64; 4];
+    let chunks = interior.chunks_exact(4);
+    let rest = chunks.remainder();
+    let mut w = mid + 1.0;
+    for c in chunks {
+        for j in 0..4 {
+            s0[j] += c[j];
+            s1[j] += c[j] * (w + j as f64);
+        }
+        w += 4.0;
     }
+    for (j, &zk) in rest.iter().enumerate() {
+        s0[j] += zk;
+        s1[j] += zk * (w + j as f64);
+    }
+    let mut sum_y = 0.5 * (za + zb) + ((s0[0] + s0[1]) + (s0[2] + s0[3]));
+    let mut scaled = 0.5 * (za - zb) * mid + ((s1[0] + s1[1]) + (s1[2] + s1[3]));
     sum_y /= x_length;
     scaled = scaled * 12.0 / ((x_length * x_length + 2.0) * x_length);
     (sum_y - scaled * mid_end, sum_y + scaled * (npf - mid_end))
@@ -243,41 +273,23 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
 }
 
-/// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25 < `v.len()`), counting
-/// duplicates: ITM's 10 % and 90 % quantiles.
+/// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25, 2k < `v.len()` ≤ 245),
+/// counting duplicates: ITM's 10 % and 90 % quantiles. The values are mapped to integers with
+/// the same order (IEEE total order, as `f64::total_cmp`) so that selection runs on plain
+/// integer comparisons.
 fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
-    (
-        kth_largest(v.iter().copied(), k),
-        -kth_largest(v.iter().map(|x| -x), k),
-    )
-}
-
-/// k-th largest value through a size-k min-heap (root = current k-th largest): one comparison
-/// per value and a short sift-down when a value enters the top k. Smooth terrain residuals
-/// enter often, which makes sorted-buffer insertion or full partitioning slower.
-fn kth_largest(values: impl Iterator<Item = f64>, k: usize) -> f64 {
-    let mut heap = [f64::NEG_INFINITY; 25];
-    let heap = &mut heap[..k];
-    for x in values {
-        if x > heap[0] {
-            // Replace the root and restore the min-heap property.
-            let mut i = 0;
-            loop {
-                let l = 2 * i + 1;
-                if l >= k {
-                    break;
-                }
-                let r = l + 1;
-                let c = if r < k && heap[r] < heap[l] { r } else { l };
-                if heap[c] < x {
-                    heap[i] = heap[c];
-                    i = c;
-                } else {
-                    break;
-                }
-            }
-            heap[i] = x;
-        }
+    let n = v.len();
+    let mut keys = [0i64; 245];
+    let keys = &mut keys[..n];
+    for (key, x) in keys.iter_mut().zip(v) {
+        let bits = x.to_bits() as i64;
+        *key = bits ^ ((((bits >> 63) as u64) >> 1) as i64);
     }
-    heap[0]
+    let from_key = |key: i64| f64::from_bits((key ^ ((((key >> 63) as u64) >> 1) as i64)) as u64);
+    // The k-th largest sits at index n − k in ascending order; everything before it is not
+    // larger, so the k-th smallest is found among those.
+    let (below, largest, _) = keys.select_nth_unstable(n - k);
+    let largest = *largest;
+    let (_, smallest, _) = below.select_nth_unstable(k - 1);
+    (from_key(largest), from_key(*smallest))
 }
