@@ -10,7 +10,9 @@ use auyl_radio::hata::{
     Cost231Environment, HataEnvironment, cost231_hata_loss_db, cost231_in_validity_range,
     hata_in_validity_range, hata_loss_db,
 };
-use auyl_radio::itm::{AreaPath, ItmParams, Profile, Variability, area, p2p};
+use auyl_radio::itm::{
+    AreaPath, ItmParams, PathKind, PreparedPath, Profile, Variability, area, evaluate, p2p,
+};
 use proptest::prelude::*;
 use serde::Deserialize;
 
@@ -211,6 +213,40 @@ proptest! {
             Ok(out) => prop_assert!(out.a_db.is_finite()),
             // Only the model's own checks (N_s, earth radius, ground) or the non-finite guard.
             Err(e) => prop_assert!(e.code().rc() >= 1013, "{e}"),
+        }
+    }
+
+    /// `PreparedPath` has public fields: any finite geometry must give a finite loss or an
+    /// error, never a panic.
+    #[test]
+    fn itm_evaluate_on_arbitrary_geometry_never_panics(
+        d_m in -1e3f64..3e6,
+        theta in prop::array::uniform2(-1.0f64..1.0),
+        d_hzn in prop::array::uniform2(-1e3f64..1e6),
+        h_e in prop::array::uniform2(-10.0f64..5000.0),
+        delta_h in -10.0f64..2000.0,
+        n_s in 100.0f64..450.0,
+        gamma_e in 1e-8f64..3e-7,
+        area_mode in any::<bool>(),
+        f in 20.0f64..20000.0,
+    ) {
+        let path = PreparedPath {
+            kind: if area_mode { PathKind::Area } else { PathKind::PointToPoint },
+            h_m: [30.0, 10.0],
+            d_m,
+            theta_hzn_rad: theta,
+            d_hzn_m: d_hzn,
+            h_e_m: h_e,
+            delta_h_m: delta_h,
+            n_0: 301.0,
+            n_s,
+            gamma_e,
+        };
+        let params = ItmParams { climate: 5, n_0: 301.0, freq_mhz: f, pol: 1, epsilon: 15.0, sigma: 0.005, mdvar: 1 };
+        let var = Variability::Tls { time_pct: 50.0, location_pct: 50.0, situation_pct: 50.0 };
+        match evaluate(&path, &params, var) {
+            Ok(out) => prop_assert!(out.a_db.is_finite()),
+            Err(e) => prop_assert!(e.code().rc() >= 1000),
         }
     }
 

@@ -275,7 +275,12 @@ fn h0_curve(j: usize, r: f64) -> f64 {
 
 /// Troposcatter frequency-gain function H_0(r, η_s), dB.
 fn h0_function(r: f64, eta_s: f64) -> f64 {
-    let eta_s = eta_s.clamp(1.0, 5.0);
+    // NaN maps to 1 as in the published MIN(MAX(η, 1), 5); it must not reach the index.
+    let eta_s = if eta_s.is_nan() {
+        1.0
+    } else {
+        eta_s.clamp(1.0, 5.0)
+    };
     let i = eta_s as usize;
     let q = eta_s - i as f64;
     let mut result = h0_curve(i - 1, r);
