@@ -329,3 +329,49 @@ fn published_values_are_reproduced() {
     }
     assert_eq!(n, 46, "46 published point-to-point cases expected");
 }
+
+#[test]
+fn batch_results_write_the_reference_output_columns() {
+    // The CLI writes `ItmResult` rows with a CSV writer: its header must be the reference
+    // output columns and the rows must read back unchanged.
+    let profiles = profiles();
+    let cases: Vec<ItmCase> = read_csv("itm_p2p_vectors.csv");
+    let results = itm_batch(&cases, &profiles);
+    let mut wtr = csv::Writer::from_writer(Vec::new());
+    for r in &results {
+        wtr.serialize(r).unwrap();
+    }
+    let bytes = wtr.into_inner().unwrap();
+    let mut rdr = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
+    let reference = csv::Reader::from_path(fixtures().join("itm_p2p_vectors.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    for column in &header {
+        assert!(
+            reference.iter().any(|c| c == column),
+            "output column {column} is not a reference column"
+        );
+    }
+    for column in [
+        "rc",
+        "warnings",
+        "A__db",
+        "prop_mode",
+        "A_ref__db",
+        "N_s",
+        "delta_h__meter",
+    ] {
+        assert!(header.iter().any(|c| c == column), "missing {column}");
+    }
+    let back: Vec<ItmResult> = rdr.deserialize().map(|r| r.unwrap()).collect();
+    assert_eq!(back, results);
+    // An unknown profile is reported per case, not as a batch failure.
+    let mut orphan = cases[0].clone();
+    orphan.profile_id = "no_such_profile".to_owned();
+    let r = itm_batch(&[orphan], &profiles);
+    assert_eq!(r[0].rc, 2001);
+    assert_eq!(r[0].A__db, None);
+}
