@@ -185,6 +185,12 @@ struct Scratch {
     deg: Vec<u32>,
     tadj: Vec<Vec<u32>>,
     padj: Vec<Vec<u32>>,
+    /// DFS entry number of tree nodes (key-path moves).
+    tin: Vec<u32>,
+    /// DFS exit number (end of the node's subtree in DFS order).
+    tout: Vec<u32>,
+    /// Node is in the current tree and not removed by the move being tried.
+    active: Vec<bool>,
     /// Per-edge flags: removed edges in `reconnect`, pruned edges in `prune`.
     emark: Vec<bool>,
     /// Per-edge flags: edges already on an enumerated key path.
@@ -205,6 +211,9 @@ impl Scratch {
             tadj: vec![Vec::new(); n],
             padj: vec![Vec::new(); n],
             emark: vec![false; m],
+            tin: vec![0; n],
+            tout: vec![0; n],
+            active: vec![false; n],
             emark2: vec![false; m],
             heap: BinaryHeap::new(),
         }
@@ -222,6 +231,7 @@ fn find(uf: &mut [u32], mut x: u32) -> u32 {
 
 /// Shortest-path heuristic from `root` with costs `w`; returns tree edges (before pruning).
 fn sph(
+    work: &mut u64,
     g: &Csr,
     w: &[f64],
     root: u32,
@@ -244,6 +254,7 @@ fn sph(
             if d > s.dist[v as usize] {
                 continue;
             }
+            *work += 4;
             for (x, e) in g.adj(v) {
                 let nd = d + w[e as usize];
                 if nd < s.dist[x as usize] {
@@ -388,7 +399,7 @@ pub fn baseline_sph(g: &Csr, terms: &[u32]) -> Vec<u32> {
     for &t in terms {
         is_term[t as usize] = true;
     }
-    let tree = sph(g, &g.ew, terms[0], &is_term, terms, &mut s);
+    let tree = sph(&mut 0, g, &g.ew, terms[0], &is_term, terms, &mut s);
     let nodes = nodes_of(g, &tree, &mut s.mark);
     mst_prune(g, &nodes, &is_term, &mut s)
 }
@@ -407,6 +418,11 @@ struct Search<'a> {
     s: Scratch,
     budget: &'a dyn Budget,
     out_of_time: bool,
+    /// Work done so far, in rough units of heap operations: the restart plan stops on this
+    /// count (never on the clock), so the result does not depend on machine speed.
+    work: u64,
+    /// Work count at which the current phase (a local search, a restart loop) stops.
+    cap: u64,
     /// Set once the best tree meets the lower bound.
     proven: bool,
     proven_at: f64,
@@ -414,7 +430,7 @@ struct Search<'a> {
 
 impl Search<'_> {
     fn stop(&mut self) -> bool {
-        if self.proven {
+        if self.proven || self.work > self.cap {
             return true;
         }
         if !self.out_of_time && self.budget.exhausted() {
@@ -428,6 +444,7 @@ impl Search<'_> {
     }
 
     fn clean(&mut self, edges: &[u32]) -> Vec<u32> {
+        self.work += (self.g.sorted.len() / 8 + edges.len()) as u64;
         let nodes = nodes_of(self.g, edges, &mut self.s.mark2);
         mst_prune(self.g, &nodes, &self.is_term, &mut self.s)
     }
@@ -480,6 +497,7 @@ impl Search<'_> {
                 if i % 64 == 0 && self.stop() {
                     break;
                 }
+                self.work += 1;
                 cand_edges.clear();
                 cand_edges.extend(
                     g.adj(v)
@@ -541,6 +559,7 @@ impl Search<'_> {
                     self.s.uf[x as usize] = x;
                 }
                 self.s.uf[v as usize] = v;
+                self.work += ((i1 + i2) / 4) as u64;
                 if taken == want && total < bound {
                     found = Some(v);
                     break;
@@ -581,6 +600,10 @@ impl Search<'_> {
     }
 
     /// Key-path exchange (`vertex_mode == false`) or key-vertex elimination (`true`).
+    ///
+    /// The tree is rooted at a terminal and numbered in DFS order once per accepted move, so
+    /// every piece left by a removal is a subtree or "everything outside a subtree": a node's
+    /// piece is an O(1) interval test, and only the smaller pieces are searched from.
     fn key_path_moves(&mut self, mut tree: Vec<u32>, vertex_mode: bool) -> Vec<u32> {
         let g = self.g;
         let mut start = 0usize;
@@ -590,12 +613,45 @@ impl Search<'_> {
             }
             let cost = g.cost(&tree);
             let nodes = self.build_tadj(&tree);
+            self.work += 4 * nodes.len() as u64;
+            let Some(&root) = nodes.iter().find(|&&v| self.is_term[v as usize]) else {
+                return tree;
+            };
+            // DFS numbering: order, tin (position in order), tout (end of subtree), parent edge.
+            let mut order: Vec<u32> = Vec::with_capacity(nodes.len());
+            {
+                let s = &mut self.s;
+                let mut stack: Vec<(u32, u32, usize)> = vec![(root, NONE, 0)];
+                s.tin[root as usize] = 0;
+                order.push(root);
+                while let Some(top) = stack.last_mut() {
+                    let (v, pe, i) = *top;
+                    if i < s.tadj[v as usize].len() {
+                        top.2 += 1;
+                        let e = s.tadj[v as usize][i];
+                        if e == pe {
+                            continue;
+                        }
+                        let x = g.other(e, v);
+                        s.tin[x as usize] = order.len() as u32;
+                        order.push(x);
+                        stack.push((x, e, 0));
+                    } else {
+                        s.tout[v as usize] = order.len() as u32;
+                        stack.pop();
+                    }
+                }
+                for &v in &nodes {
+                    s.active[v as usize] = true;
+                    s.dist[v as usize] = 0.0;
+                }
+            }
             let is_key = |s: &Scratch, is_term: &[bool], v: u32| {
                 is_term[v as usize] || s.tadj[v as usize].len() >= 3
             };
-            // Enumerate key paths: (edges, inner nodes, end a, end b, cost).
+            // Key paths: (edges, inner nodes, end a, end b, cost).
             let mut paths: Vec<KeyPath> = Vec::new();
-            for &k in &nodes {
+            for &k in &order {
                 if !is_key(&self.s, &self.is_term, k) {
                     continue;
                 }
@@ -608,10 +664,10 @@ impl Search<'_> {
                     let mut v = g.other(e0, k);
                     let mut prev = e0;
                     while !is_key(&self.s, &self.is_term, v) {
-                        pin.push(v);
                         let Some(&nx) = self.s.tadj[v as usize].iter().find(|&&f| f != prev) else {
                             break;
                         };
+                        pin.push(v);
                         self.s.emark2[nx as usize] = true;
                         pe.push(nx);
                         prev = nx;
@@ -624,7 +680,7 @@ impl Search<'_> {
             for &e in &tree {
                 self.s.emark2[e as usize] = false;
             }
-            // Moves: each a set of removed paths, with the removed key vertex if any.
+            // Moves: (removed key vertex or NONE, key paths removed).
             let moves: Vec<(u32, Vec<usize>)> = if vertex_mode {
                 let mut by_node: Vec<(u32, Vec<usize>)> = Vec::new();
                 let mut idx = std::collections::HashMap::new();
@@ -644,61 +700,81 @@ impl Search<'_> {
                 (0..paths.len()).map(|i| (NONE, vec![i])).collect()
             };
             let nm = moves.len();
+            let mut improved = None;
             for j in 0..nm {
                 if self.stop() {
-                    return tree;
+                    break;
                 }
-                let (center, mv) = &moves[(start + j) % nm.max(1)];
+                let (center, mv) = &moves[(start + j) % nm];
                 let removed_cost: f64 = mv.iter().map(|&i| paths[i].4).sum();
                 if removed_cost <= Self::eps(cost) {
                     continue;
                 }
                 let mut removed_edges: Vec<u32> = Vec::new();
                 let mut removed_nodes: Vec<u32> = Vec::new();
-                let mut anchors: Vec<u32> = Vec::new();
+                let mut pieces: Vec<Piece> = Vec::new();
                 for &i in mv {
                     removed_edges.extend_from_slice(&paths[i].0);
                     removed_nodes.extend_from_slice(&paths[i].1);
                 }
+                let below = |s: &Scratch, a: u32, b: u32| s.tin[a as usize] > s.tin[b as usize];
                 if vertex_mode {
                     removed_nodes.push(*center);
                     for &i in mv {
                         let p = &paths[i];
-                        anchors.push(if p.2 == *center { p.3 } else { p.2 });
+                        let other = if p.2 == *center { p.3 } else { p.2 };
+                        if below(&self.s, other, *center) {
+                            pieces.push(Piece::Subtree(other));
+                        }
                     }
+                    pieces.push(Piece::Outside(*center));
                 } else {
-                    anchors.push(paths[mv[0]].2);
-                    anchors.push(paths[mv[0]].3);
+                    let p = &paths[mv[0]];
+                    let low = if below(&self.s, p.3, p.2) { p.3 } else { p.2 };
+                    pieces.push(Piece::Subtree(low));
+                    pieces.push(Piece::Outside(low));
                 }
                 if let Some(new_tree) = self.reconnect(
                     &tree,
-                    &nodes,
+                    &order,
                     &removed_edges,
                     &removed_nodes,
-                    &anchors,
+                    &pieces,
                     removed_cost,
                 ) {
+                    improved = Some((new_tree, j));
+                    break;
+                }
+            }
+            for &v in &nodes {
+                self.s.active[v as usize] = false;
+                self.s.dist[v as usize] = f64::INFINITY;
+            }
+            match improved {
+                Some((new_tree, j)) => {
                     let new_tree = self.clean(&new_tree);
                     if g.cost(&new_tree) < cost - Self::eps(cost) {
                         tree = new_tree;
                         start = (start + j + 1) % nm.max(1);
                         continue 'outer;
                     }
+                    return tree;
                 }
+                None => return tree,
             }
-            return tree;
         }
     }
 
-    /// Removes edges/nodes from the tree, labels the remaining pieces from `anchors`, and joins
-    /// them by shortest paths if that costs less than `bound`.
+    /// Removes edges/nodes from the tree (whose pieces are `pieces`) and joins the pieces by
+    /// shortest paths if that costs less than `bound`. Expects `active`/`dist == 0` set on the
+    /// tree's nodes and DFS numbers in `tin`/`tout`.
     fn reconnect(
         &mut self,
         tree: &[u32],
-        nodes: &[u32],
+        order: &[u32],
         removed_edges: &[u32],
         removed_nodes: &[u32],
-        anchors: &[u32],
+        pieces: &[Piece],
         bound: f64,
     ) -> Option<Vec<u32>> {
         let g = self.g;
@@ -706,54 +782,85 @@ impl Search<'_> {
         for &e in removed_edges {
             s.emark[e as usize] = true;
         }
-        // Label pieces by BFS over remaining tree edges.
-        let mut stack = Vec::new();
-        let mut sizes: Vec<usize> = Vec::with_capacity(anchors.len());
-        for (c, &a) in anchors.iter().enumerate() {
-            sizes.push(0);
-            if s.label[a as usize] != NONE {
+        for &v in removed_nodes {
+            s.active[v as usize] = false;
+            s.dist[v as usize] = f64::INFINITY;
+        }
+        let inside = |s: &Scratch, a: u32, x: u32| {
+            s.tin[a as usize] <= s.tin[x as usize] && s.tin[x as usize] < s.tout[a as usize]
+        };
+        let piece_of = |s: &Scratch, x: u32| -> u32 {
+            if s.label[x as usize] != NONE {
+                return s.label[x as usize];
+            }
+            if !s.active[x as usize] {
+                return NONE;
+            }
+            for (i, p) in pieces.iter().enumerate() {
+                match *p {
+                    Piece::Subtree(a) if inside(s, a, x) => return i as u32,
+                    Piece::Outside(a) if !inside(s, a, x) => return i as u32,
+                    _ => {}
+                }
+            }
+            NONE
+        };
+        let size = |s: &Scratch, p: &Piece| match *p {
+            Piece::Subtree(a) => (s.tout[a as usize] - s.tin[a as usize]) as usize,
+            Piece::Outside(a) => order.len() - (s.tout[a as usize] - s.tin[a as usize]) as usize,
+        };
+        let k = pieces.len() as u32;
+        let largest = (0..pieces.len())
+            .max_by_key(|&c| (size(s, &pieces[c]), std::cmp::Reverse(c)))
+            .unwrap_or(0);
+        // Sources: every active node of the other pieces (DFS order ranges).
+        let mut sources: Vec<u32> = Vec::new();
+        for (i, p) in pieces.iter().enumerate() {
+            if i == largest {
                 continue;
             }
-            s.label[a as usize] = c as u32;
-            stack.push(a);
-            while let Some(v) = stack.pop() {
-                sizes[c] += 1;
-                for &e in &s.tadj[v as usize] {
-                    if s.emark[e as usize] {
-                        continue;
-                    }
-                    let x = g.other(e, v);
-                    if s.label[x as usize] == NONE {
-                        s.label[x as usize] = c as u32;
-                        stack.push(x);
-                    }
+            match *p {
+                Piece::Subtree(a) => {
+                    let r = s.tin[a as usize] as usize..s.tout[a as usize] as usize;
+                    sources.extend(order[r].iter().copied().filter(|&v| s.active[v as usize]));
+                }
+                Piece::Outside(a) => {
+                    let (lo, hi) = (s.tin[a as usize] as usize, s.tout[a as usize] as usize);
+                    sources.extend(
+                        order[..lo]
+                            .iter()
+                            .chain(&order[hi..])
+                            .copied()
+                            .filter(|&v| s.active[v as usize]),
+                    );
                 }
             }
         }
-        let _ = removed_nodes;
-        let k = anchors.len() as u32;
-        // The largest piece is only a target: searching from it would cost the most.
-        let largest = (0..sizes.len())
-            .max_by_key(|&c| (sizes[c], std::cmp::Reverse(c)))
-            .unwrap_or(0) as u32;
-        // Multi-source bounded Dijkstra from the other pieces (Voronoi regions by piece).
         let mut touched: Vec<u32> = Vec::new();
         s.heap.clear();
-        for &v in nodes {
-            let l = s.label[v as usize];
-            if l != NONE {
-                s.dist[v as usize] = 0.0;
-                s.pred[v as usize] = NONE;
-                if l != largest {
-                    touched.push(v);
-                    s.heap.push(Item(0.0, v));
+        // Sources sit at distance 0: relax their edges directly instead of popping them.
+        for &v in &sources {
+            let lv = piece_of(s, v);
+            for (x, e) in g.adj(v) {
+                let nd = g.ew[e as usize];
+                if nd < bound && nd < s.dist[x as usize] {
+                    if s.dist[x as usize].is_infinite() {
+                        touched.push(x);
+                    }
+                    s.dist[x as usize] = nd;
+                    s.pred[x as usize] = e;
+                    s.label[x as usize] = lv;
+                    s.heap.push(Item(nd, x));
                 }
             }
         }
+        let mut pops = 0usize;
         while let Some(Item(d, v)) = s.heap.pop() {
+            pops += 1;
             if d > s.dist[v as usize] {
                 continue;
             }
+            let lv = piece_of(s, v);
             for (x, e) in g.adj(v) {
                 let nd = d + g.ew[e as usize];
                 if nd < bound && nd < s.dist[x as usize] {
@@ -762,17 +869,17 @@ impl Search<'_> {
                     }
                     s.dist[x as usize] = nd;
                     s.pred[x as usize] = e;
-                    s.label[x as usize] = s.label[v as usize];
+                    s.label[x as usize] = lv;
                     s.heap.push(Item(nd, x));
                 }
             }
         }
         // Boundary edges between regions (duplicates are harmless for Kruskal).
         let mut cands: Vec<(f64, u32)> = Vec::new();
-        for &v in &touched {
-            let lv = s.label[v as usize];
+        for &v in sources.iter().chain(&touched) {
+            let lv = piece_of(s, v);
             for (x, e) in g.adj(v) {
-                let lx = s.label[x as usize];
+                let lx = piece_of(s, x);
                 if lx != NONE && lx != lv && !s.emark[e as usize] {
                     let c = s.dist[v as usize] + g.ew[e as usize] + s.dist[x as usize];
                     if c < bound {
@@ -781,14 +888,16 @@ impl Search<'_> {
                 }
             }
         }
+        self.work += (2 * sources.len() + 4 * pops + cands.len() + 8) as u64;
+        let s = &mut self.s;
         cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut uf: Vec<u32> = (0..k).collect();
         let mut chosen = Vec::new();
         let mut total = 0.0;
         for &(c, e) in &cands {
             let (a, b) = (
-                find(&mut uf, s.label[g.eu[e as usize] as usize]),
-                find(&mut uf, s.label[g.ev[e as usize] as usize]),
+                find(&mut uf, piece_of(s, g.eu[e as usize])),
+                find(&mut uf, piece_of(s, g.ev[e as usize])),
             );
             if a != b {
                 uf[a as usize] = b;
@@ -827,13 +936,24 @@ impl Search<'_> {
         for &e in removed_edges {
             s.emark[e as usize] = false;
         }
-        for &v in touched.iter().chain(nodes) {
+        for &v in &touched {
             s.dist[v as usize] = f64::INFINITY;
             s.pred[v as usize] = NONE;
             s.label[v as usize] = NONE;
         }
+        for &v in removed_nodes {
+            s.active[v as usize] = true;
+            s.dist[v as usize] = 0.0;
+        }
         result
     }
+}
+
+/// A piece of a tree after a removal: the subtree under a node, or everything outside it.
+#[derive(Clone, Copy)]
+enum Piece {
+    Subtree(u32),
+    Outside(u32),
 }
 
 /// Deterministic xorshift generator for cost perturbation (seeded by the restart number).
@@ -866,15 +986,14 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
         out_of_time: false,
         proven: false,
         proven_at: proven_optimal_at,
+        work: 0,
+        cap: WORK_LIMIT / 8,
     };
     let m = g.eu.len().max(1);
     let t = terms.len();
-    // Work plan from the size alone (deterministic): ~ a fixed number of edge scans.
-    let work = 1.5e7 / ((m + g.n) as f64 * (t as f64).sqrt().max(1.0));
-    let n_roots = (work as usize).clamp(1, t.min(16));
-    let n_ls = n_roots.clamp(1, 3);
-    let n_perturb = ((work / 2.0) as usize).clamp(2, 60);
-
+    // Work plan: phases end on the deterministic work count, never on the clock.
+    let n_roots = t.min(16);
+    let n_ls = 3;
     let mut pool: Vec<(f64, Vec<u32>)> = Vec::new();
     let add = |pool: &mut Vec<(f64, Vec<u32>)>, tree: Vec<u32>| {
         let c = g.cost(&tree);
@@ -890,7 +1009,7 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
             break;
         }
         let root = terms[i * t / n_roots];
-        let tree = sph(g, &g.ew, root, &sr.is_term, terms, &mut sr.s);
+        let tree = sph(&mut sr.work, g, &g.ew, root, &sr.is_term, terms, &mut sr.s);
         let tree = sr.clean(&tree);
         let c = g.cost(&tree);
         if !starts.iter().any(|(_, x)| *x == tree) {
@@ -900,8 +1019,10 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
     starts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut best: Vec<u32> = starts[0].1.clone();
     sr.proven |= g.cost(&best) <= sr.proven_at;
-    for (_, tree) in starts.into_iter().take(n_ls) {
-        if sr.stop() {
+    for (i, (_, tree)) in starts.into_iter().take(n_ls).enumerate() {
+        // Each of these local searches may use a sixth of the work limit.
+        sr.cap = sr.work.max(WORK_LIMIT / 8) + WORK_LIMIT / 6;
+        if sr.stop() || (i > 0 && sr.work > WORK_LIMIT / 2) {
             break;
         }
         let tree = sr.local_search(tree);
@@ -913,7 +1034,8 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
     }
     // 2. Perturbed restarts.
     let mut w = g.ew.clone();
-    for r in 0..n_perturb {
+    sr.cap = WORK_LIMIT * 9 / 10;
+    for r in 0..MAX_RESTARTS {
         if sr.stop() {
             break;
         }
@@ -923,7 +1045,7 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
             *we = g.ew[e] * (1.0 + 0.5 * rng.next_f64());
         }
         let root = terms[(r * 7919) % t];
-        let tree = sph(g, &w, root, &sr.is_term, terms, &mut sr.s);
+        let tree = sph(&mut sr.work, g, &w, root, &sr.is_term, terms, &mut sr.s);
         let tree = sr.clean(&tree);
         let tree = sr.local_search(tree);
         if g.cost(&tree) < g.cost(&best) {
@@ -933,19 +1055,20 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
         add(&mut pool, tree);
     }
     // 3. Solution merging: SPH restricted to the union of the best trees.
-    if !sr.stop() && pool.len() >= 2 {
+    if !sr.proven && !sr.out_of_time && pool.len() >= 2 {
         let mut wu = vec![f64::INFINITY; m];
         for (_, tr) in pool.iter().take(8) {
             for &e in tr {
                 wu[e as usize] = g.ew[e as usize];
             }
         }
+        sr.cap = sr.work.max(WORK_LIMIT * 9 / 10) + WORK_LIMIT / 10;
         for i in 0..n_roots.min(6) {
             if sr.stop() {
                 break;
             }
             let root = terms[i * t / n_roots.min(6)];
-            let tree = sph(g, &wu, root, &sr.is_term, terms, &mut sr.s);
+            let tree = sph(&mut sr.work, g, &wu, root, &sr.is_term, terms, &mut sr.s);
             let tree = sr.clean(&tree);
             let tree = sr.local_search(tree);
             if g.cost(&tree) < g.cost(&best) {
@@ -958,3 +1081,8 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
         budget_exhausted: sr.out_of_time,
     }
 }
+
+/// Work units (see `Search::work`) after which no new restart begins: ≈ 2–4 s in release.
+const WORK_LIMIT: u64 = 100_000_000;
+/// Upper limit on perturbed restarts (small instances stop here, or at a proven optimum).
+const MAX_RESTARTS: usize = 300;
