@@ -15,6 +15,27 @@
 //!
 //! [`p2p`] and [`area`] do both in one call, validating inputs in the NTIA order. [`itm_batch`]
 //! evaluates many CSV-shaped cases on all cores.
+//!
+//! For a coverage raster, sample each radial once and call [`prepare_p2p`] on successive
+//! prefixes of the same elevation slice (`&z[..=k]`, no copy): each prefix is an exact NTIA
+//! point-to-point profile (its own mean height, N_s and horizons), and the [`PreparedPath`]
+//! can then be evaluated for several frequencies, grounds or percentages without redoing the
+//! terrain work. Both calls are pure and allocation-free, so radials can run on rayon.
+//!
+//! ```
+//! use auyl_radio::itm::{ItmParams, Profile, Variability, evaluate, prepare_p2p};
+//! let z = [100.0, 120.0, 180.0, 90.0, 95.0, 110.0];
+//! let params = ItmParams { climate: 5, n_0: 301.0, freq_mhz: 900.0, pol: 1,
+//!                          epsilon: 15.0, sigma: 0.005, mdvar: 1 };
+//! let var = Variability::Tls { time_pct: 50.0, location_pct: 50.0, situation_pct: 50.0 };
+//! for k in 1..z.len() {
+//!     let prefix = Profile { resolution_m: 500.0, elevations_m: &z[..=k] };
+//!     let path = prepare_p2p(prefix, 30.0, 10.0, 301.0)?;
+//!     let loss_db = evaluate(&path, &params, var)?.a_db;
+//!     assert!(loss_db > 0.0);
+//! }
+//! # Ok::<(), auyl_radio::itm::ItmError>(())
+//! ```
 
 mod batch;
 mod model;
