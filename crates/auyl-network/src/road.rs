@@ -986,6 +986,16 @@ impl RoadGraph {
         Ok(point_node)
     }
 
+    /// [`RoadGraph::attach_points`] for settlements of the domain model (at their locations).
+    pub fn attach_settlements(
+        &mut self,
+        settlements: &[auyl_model::Settlement],
+        opts: &LastMileOptions,
+    ) -> Result<Vec<usize>> {
+        let points: Vec<Point<f64>> = settlements.iter().map(|s| s.location.to_point()).collect();
+        self.attach_points(&points, opts)
+    }
+
     /// The Steiner instance of this graph (edge `i` of the instance is edge `i` of the graph,
     /// cost = [`RoadEdge::cost`]) with the given terminals.
     pub fn steiner_instance(&self, terminals: &[usize]) -> SteinerInstance {

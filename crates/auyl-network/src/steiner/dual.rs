@@ -20,6 +20,21 @@ use std::collections::BinaryHeap;
 /// Runs the ascent with up to `roots` different root terminals (evenly spread) and returns the
 /// best bound; each run is a valid bound on its own.
 pub fn dual_ascent(g: &Csr, terms: &[u32], roots: usize, budget: &dyn Budget) -> f64 {
+    dual_ascent_with_guides(g, terms, roots, budget).0
+}
+
+/// [`dual_ascent`], also returning for each run (its root, the edges with a saturated arc):
+/// the terminals are connected through those edges, a good place to look for a cheap tree.
+pub fn dual_ascent_with_guides(
+    g: &Csr,
+    terms: &[u32],
+    roots: usize,
+    budget: &dyn Budget,
+) -> (f64, Vec<(u32, Vec<bool>)>) {
+    let mut guides = Vec::new();
+    if terms.len() <= 1 {
+        return (0.0, guides);
+    }
     let k = roots.clamp(1, terms.len().max(1));
     let mut best = 0.0f64;
     for i in 0..k {
@@ -30,16 +45,18 @@ pub fn dual_ascent(g: &Csr, terms: &[u32], roots: usize, budget: &dyn Budget) ->
         let mut order: Vec<u32> = Vec::with_capacity(terms.len());
         order.push(terms[r]);
         order.extend(terms.iter().copied().filter(|&t| t != terms[r]));
-        best = best.max(dual_ascent_rooted(g, &order, budget));
+        let (lb, rc) = dual_ascent_rooted(g, &order, budget);
+        best = best.max(lb);
+        let saturated = (0..g.eu.len())
+            .map(|e| rc[2 * e] == 0.0 || rc[2 * e + 1] == 0.0)
+            .collect();
+        guides.push((terms[r], saturated));
     }
-    best
+    (best, guides)
 }
 
 /// One dual ascent with root `terms[0]`.
-fn dual_ascent_rooted(g: &Csr, terms: &[u32], budget: &dyn Budget) -> f64 {
-    if terms.len() <= 1 {
-        return 0.0;
-    }
+fn dual_ascent_rooted(g: &Csr, terms: &[u32], budget: &dyn Budget) -> (f64, Vec<f64>) {
     let m = g.eu.len();
     let maxw = g.ew.iter().copied().fold(0.0f64, f64::max);
     let tol = 1e-12 * maxw.max(1.0);
@@ -137,5 +154,5 @@ fn dual_ascent_rooted(g: &Csr, terms: &[u32], budget: &dyn Budget) -> f64 {
         }
         heap.push(Reverse((comp.len(), t)));
     }
-    lb
+    (lb, rc)
 }

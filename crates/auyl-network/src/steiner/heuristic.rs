@@ -973,7 +973,16 @@ impl XorShift {
 ///
 /// Stops early once a tree costs at most `proven_optimal_at` (a lower bound: such a tree is
 /// optimal).
-pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budget) -> Improved {
+///
+/// `guides` are (root, edge mask) pairs, e.g. the saturated edges of dual ascent: SPH restricted
+/// to each mask gives extra starting trees.
+pub fn improve(
+    g: &Csr,
+    terms: &[u32],
+    guides: &[(u32, Vec<bool>)],
+    proven_optimal_at: f64,
+    budget: &dyn Budget,
+) -> Improved {
     let mut is_term = vec![false; g.n];
     for &t in terms {
         is_term[t as usize] = true;
@@ -1016,6 +1025,24 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
             starts.push((c, tree));
         }
     }
+    for (root, mask) in guides {
+        if sr.stop() {
+            break;
+        }
+        let wg: Vec<f64> = (0..g.eu.len())
+            .map(|e| if mask[e] { g.ew[e] } else { f64::INFINITY })
+            .collect();
+        let tree = sph(&mut sr.work, g, &wg, *root, &sr.is_term, terms, &mut sr.s);
+        let nodes = nodes_of(g, &tree, &mut sr.s.mark2);
+        let spans = terms.iter().all(|t| nodes.contains(t)) || terms.len() <= 1;
+        if spans {
+            let tree = sr.clean(&tree);
+            let c = g.cost(&tree);
+            if !starts.iter().any(|(_, x)| *x == tree) {
+                starts.push((c, tree));
+            }
+        }
+    }
     starts.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut best: Vec<u32> = starts[0].1.clone();
     sr.proven |= g.cost(&best) <= sr.proven_at;
@@ -1041,8 +1068,10 @@ pub fn improve(g: &Csr, terms: &[u32], proven_optimal_at: f64, budget: &dyn Budg
         }
         let mut rng =
             XorShift(0x9E37_79B9_7F4A_7C15 ^ (r as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+        // Alternate mild and strong noise: mild stays near good trees, strong explores.
+        let amp = [0.25, 0.5, 1.0][r % 3];
         for (e, we) in w.iter_mut().enumerate() {
-            *we = g.ew[e] * (1.0 + 0.5 * rng.next_f64());
+            *we = g.ew[e] * (1.0 + amp * rng.next_f64());
         }
         let root = terms[(r * 7919) % t];
         let tree = sph(&mut sr.work, g, &w, root, &sr.is_term, terms, &mut sr.s);

@@ -17,8 +17,24 @@
 //! in which every tree hangs from at least one fibre node, and its cost is the cheapest such
 //! forest (the fibre nodes themselves are not required terminals).
 //!
-//! Work is counted, not timed: the number of restarts depends only on the instance, so with an
-//! [`crate::Unlimited`] budget the same input always gives the same tree.
+//! ```
+//! use auyl_network::steiner::{solve, SteinerEdge, SteinerInstance};
+//! use auyl_network::Unlimited;
+//! // Three villages: one shared trench through the junction (node 3) beats two direct links.
+//! let e = |u, v, cost| SteinerEdge { u, v, cost };
+//! let inst = SteinerInstance {
+//!     node_count: 4,
+//!     edges: vec![e(0, 3, 1.0), e(1, 3, 1.0), e(2, 3, 1.0), e(0, 1, 1.8), e(1, 2, 1.8)],
+//!     terminals: vec![0, 1, 2],
+//! };
+//! let sol = solve(&inst, &Unlimited)?;
+//! assert_eq!((sol.cost, sol.edges.clone()), (3.0, vec![0, 1, 2]));
+//! assert!(sol.lower_bound <= sol.cost);
+//! # Ok::<(), auyl_network::NetworkError>(())
+//! ```
+//!
+//! Work is counted, not timed: restarts stop after a fixed number of work units (heap operations,
+//! edge scans), so with an [`crate::Unlimited`] budget the same input always gives the same tree.
 
 pub mod dual;
 pub mod heuristic;
@@ -260,7 +276,7 @@ pub fn solve(instance: &SteinerInstance, budget: &dyn Budget) -> Result<SteinerS
     } else {
         let g = heuristic::Csr::from_reduced(&reduced);
         let terms_local = reduced.terminals_local(&g);
-        let lb = dual::dual_ascent(&g, &terms_local, 4, budget);
+        let (lb, guides) = dual::dual_ascent_with_guides(&g, &terms_local, 4, budget);
         // With integer costs no tree costs less than the bound rounded up.
         let integral = g.ew.iter().all(|w| w.fract() == 0.0 && *w < 9.0e15);
         let stop_at = if integral {
@@ -268,7 +284,7 @@ pub fn solve(instance: &SteinerInstance, budget: &dyn Budget) -> Result<SteinerS
         } else {
             lb * (1.0 + 1e-12)
         };
-        let out = heuristic::improve(&g, &terms_local, stop_at, budget);
+        let out = heuristic::improve(&g, &terms_local, &guides, stop_at, budget);
         budget_exhausted = out.budget_exhausted;
         let mut edges = reduced.fixed.clone();
         for &le in &out.edges {
