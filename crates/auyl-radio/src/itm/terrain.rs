@@ -274,22 +274,88 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
 }
 
 /// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25, 2k < `v.len()` ≤ 245),
-/// counting duplicates: ITM's 10 % and 90 % quantiles. The values are mapped to integers with
-/// the same order (IEEE total order, as `f64::total_cmp`) so that selection runs on plain
-/// integer comparisons.
+/// counting duplicates: ITM's 10 % and 90 % quantiles.
+///
+/// Exact, but cheaper than selecting over the whole sample: a strided subsample gives a
+/// threshold a little beyond each quantile, one pass keeps only the values past the threshold,
+/// and the selection runs on those few. If fewer than k values pass (the subsample was
+/// unrepresentative), the whole sample is used instead.
 fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
+    const STEP: usize = 8;
     let n = v.len();
-    let mut keys = [0i64; 245];
-    let keys = &mut keys[..n];
-    for (key, x) in keys.iter_mut().zip(v) {
-        let bits = x.to_bits() as i64;
-        *key = bits ^ ((((bits >> 63) as u64) >> 1) as i64);
+    let desc = |a: &f64, b: &f64| b.total_cmp(a);
+    let asc = |a: &f64, b: &f64| a.total_cmp(b);
+    let mut sample = [0.0f64; 245 / STEP + 1];
+    let mut m = 0;
+    for x in v.iter().step_by(STEP) {
+        sample[m] = *x;
+        m += 1;
     }
-    let from_key = |key: i64| f64::from_bits((key ^ ((((key >> 63) as u64) >> 1) as i64)) as u64);
-    // The k-th largest sits at index n − k in ascending order; everything before it is not
-    // larger, so the k-th smallest is found among those.
-    let (below, largest, _) = keys.select_nth_unstable(n - k);
-    let largest = *largest;
-    let (_, smallest, _) = below.select_nth_unstable(k - 1);
-    (from_key(largest), from_key(*smallest))
+    let sample = &mut sample[..m];
+    // Rank in the subsample expected to lie beyond the k-th value of the sample, with margin.
+    let rank = ((k * m).div_ceil(n) + 2).min(m) - 1;
+    let t_hi = *sample.select_nth_unstable_by(rank, desc).1;
+    let t_lo = *sample.select_nth_unstable_by(rank, asc).1;
+
+    let mut hi = [0.0f64; 245];
+    let mut lo = [0.0f64; 245];
+    let (mut n_hi, mut n_lo) = (0, 0);
+    for &x in v {
+        hi[n_hi] = x;
+        n_hi += usize::from(x >= t_hi);
+        lo[n_lo] = x;
+        n_lo += usize::from(x <= t_lo);
+    }
+    // If at least k values are ≥ t_hi, the k-th largest is among them (and is their k-th
+    // largest); likewise for the smallest.
+    let mut all = [0.0f64; 245];
+    let largest = if n_hi >= k {
+        *hi[..n_hi].select_nth_unstable_by(k - 1, desc).1
+    } else {
+        all[..n].copy_from_slice(v);
+        *all[..n].select_nth_unstable_by(k - 1, desc).1
+    };
+    let smallest = if n_lo >= k {
+        *lo[..n_lo].select_nth_unstable_by(k - 1, asc).1
+    } else {
+        all[..n].copy_from_slice(v);
+        *all[..n].select_nth_unstable_by(k - 1, asc).1
+    };
+    (largest, smallest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kth_largest_and_smallest;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn quantiles_match_a_full_sort(
+            v in prop::collection::vec(prop_oneof![-1e4f64..1e4, Just(0.0), Just(1.0)], 35..=245),
+            k in 1usize..=25,
+        ) {
+            prop_assume!(2 * k < v.len());
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (hi, lo) = kth_largest_and_smallest(&v, k);
+            prop_assert_eq!(hi.to_bits(), sorted[v.len() - k].to_bits());
+            prop_assert_eq!(lo.to_bits(), sorted[k - 1].to_bits());
+        }
+
+        #[test]
+        fn quantiles_of_smooth_runs_match_a_full_sort(
+            start in -100.0f64..100.0,
+            steps in prop::collection::vec(-1.0f64..1.0, 35..=245),
+            k in 4usize..=25,
+        ) {
+            prop_assume!(2 * k < steps.len());
+            let v: Vec<f64> = steps.iter().scan(start, |acc, s| { *acc += s; Some(*acc) }).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (hi, lo) = kth_largest_and_smallest(&v, k);
+            prop_assert_eq!(hi.to_bits(), sorted[v.len() - k].to_bits());
+            prop_assert_eq!(lo.to_bits(), sorted[k - 1].to_bits());
+        }
+    }
 }
