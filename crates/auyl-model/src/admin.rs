@@ -1,3 +1,5 @@
+//! Administrative areas and finding the one a point lies in.
+
 use crate::{Id, LonLat, Names};
 use geo::{BoundingRect, Closest, ClosestPoint, Contains, Distance, Haversine};
 use geo_types::{MultiPolygon, Point};
@@ -156,4 +158,93 @@ mod tests {
         assert_eq!(at(-0.02, 0.5, AreaLevel::Region), Some("A"));
         assert_eq!(at(-0.2, 0.5, AreaLevel::Region), None);
     }
+}
+
+/// How [`assign_areas`] placed settlements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AreaAssignment {
+    /// Codes given as names (`Акмолинская область`) and replaced by the area's code.
+    pub by_name: u64,
+    /// Settlements without a region or district placed by their location.
+    pub by_location: u64,
+    /// Region or district texts that match no area (kept as given).
+    pub unknown: Vec<String>,
+}
+
+fn name_key(s: &str) -> String {
+    let s = s.to_lowercase().replace('ё', "е");
+    let mut words: Vec<&str> = s
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    const GENERIC: [&str; 12] = [
+        "область",
+        "обл",
+        "облысы",
+        "region",
+        "oblast",
+        "район",
+        "р-н",
+        "ауданы",
+        "district",
+        "rayon",
+        "г",
+        "қ",
+    ];
+    words.retain(|w| !GENERIC.contains(w));
+    words.join(" ")
+}
+
+/// Puts settlements into regions and districts: a region or district given by name (in any of
+/// the area's languages, with or without words like "область", "ауданы") is replaced by the
+/// area's code; a missing one is found by location (within `tolerance_m` of the boundary).
+pub fn assign_areas(
+    settlements: &mut [crate::Settlement],
+    areas: &[AdminArea],
+    tolerance_m: f64,
+) -> AreaAssignment {
+    use std::collections::HashMap;
+    let mut by_code: HashMap<(AreaLevel, &str), &AdminArea> = HashMap::new();
+    let mut by_name: HashMap<(AreaLevel, String), &AdminArea> = HashMap::new();
+    for a in areas {
+        by_code.insert((a.level, a.code.as_str()), a);
+        let n = &a.names;
+        for name in [&n.local, &n.kk, &n.ru, &n.en].into_iter().flatten() {
+            by_name.insert((a.level, name_key(name)), a);
+        }
+        if let Some(alt) = &a.alt_code {
+            by_name.insert((a.level, name_key(alt)), a);
+        }
+    }
+    let index = AreaIndex::new(areas);
+    let mut out = AreaAssignment::default();
+    for s in settlements.iter_mut() {
+        for level in [AreaLevel::Region, AreaLevel::District] {
+            let slot = match level {
+                AreaLevel::Region => &mut s.region_code,
+                AreaLevel::District => &mut s.district_code,
+            };
+            match slot.as_deref() {
+                Some(code) if by_code.contains_key(&(level, code)) => {}
+                Some(text) => match by_name.get(&(level, name_key(text))) {
+                    Some(a) => {
+                        *slot = Some(a.code.0.clone());
+                        out.by_name += 1;
+                    }
+                    None => {
+                        if !out.unknown.iter().any(|u| u == text) {
+                            out.unknown.push(text.to_string());
+                        }
+                    }
+                },
+                None => {
+                    if let Some(a) = index.locate(s.location, level, tolerance_m) {
+                        *slot = Some(a.code.0.clone());
+                        out.by_location += 1;
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -1,3 +1,5 @@
+//! Stable identifiers of registry records.
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -1,3 +1,5 @@
+//! Existing infrastructure: roads, power, masts, backbone nodes and fibre routes.
+
 use crate::{Id, LonLat, Names};
 use geo_types::LineString;
 use serde::{Deserialize, Serialize};

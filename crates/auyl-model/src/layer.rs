@@ -1,3 +1,5 @@
+//! The registry's layers.
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

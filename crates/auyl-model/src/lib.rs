@@ -35,8 +35,9 @@ mod org;
 mod population;
 pub mod record;
 mod settlement;
+mod summary;
 
-pub use admin::{AdminArea, AreaIndex, AreaLevel};
+pub use admin::{AdminArea, AreaAssignment, AreaIndex, AreaLevel, assign_areas};
 pub use ids::Id;
 pub use infra::{
     BackboneNode, FibreRoute, Mast, NodeKind, PowerKind, PowerSource, Road, Technology,
@@ -47,3 +48,4 @@ pub use org::{OrgKind, Organisation};
 pub use population::{PopulationEstimate, estimate_missing_population};
 pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, Value};
 pub use settlement::{Names, Population, Settlement, SettlementKind};
+pub use summary::{LayerCounts, ProgrammeTargets, RegionSummary, RegistrySummary, summarise};

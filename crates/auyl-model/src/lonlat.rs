@@ -1,3 +1,5 @@
+//! WGS84 positions and great-circle distances.
+
 use serde::{Deserialize, Serialize};
 
 /// Mean Earth radius used for great-circle distances (IUGG), in metres.

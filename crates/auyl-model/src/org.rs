@@ -1,3 +1,5 @@
+//! Organisations: operators, akimats, the ministry.
+
 use crate::{Id, Names};
 use serde::{Deserialize, Serialize};
 

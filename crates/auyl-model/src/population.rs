@@ -1,3 +1,5 @@
+//! Transparent estimates of missing populations.
+
 use crate::{Population, Settlement, SettlementKind};
 use std::collections::HashMap;
 

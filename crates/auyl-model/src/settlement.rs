@@ -1,3 +1,5 @@
+//! Settlements and their names, kinds and populations.
+
 use crate::{Id, LonLat};
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,113 @@
+//! `auyl`: plan, track and harden the rollout of broadband to rural settlements.
+//!
+//! The only crate that knows the terminal: argument parsing, progress bars, human and JSON
+//! output, exit codes. Everything else is a call into the library crates.
+
+mod demo;
+mod output;
+mod registry;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Default database when neither `--database` nor `AUYL_DATABASE` is given.
+pub const DEFAULT_DATABASE: &str = "sqlite://auyl.db";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "auyl",
+    version,
+    about = "Plan, track and harden the rollout of broadband to rural settlements"
+)]
+struct Cli {
+    /// Database: a SQLite file (`sqlite://auyl.db`, the default) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "AUYL_DATABASE")]
+    database: Option<String>,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Import a registry layer from CSV, XLSX, GeoJSON or GeoPackage (an upsert on the layer's key).
+    Import(registry::ImportArgs),
+    /// Export a registry layer; the format comes from the extension (.geojson, .gpkg, .csv, .xlsx).
+    Export(registry::ExportArgs),
+    /// Load the Kazakhstan demo into a fresh database and summarise it.
+    Demo(demo::DemoArgs),
+    /// Summarise the registry: settlements and people by region, and what the data lacks.
+    Summary(registry::SummaryArgs),
+    /// List the registry layers and their fields (the names `--map FIELD=COLUMN` accepts).
+    Layers,
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    match cli.command {
+        Command::Import(args) => registry::import(&database(&cli.database), args, json).await,
+        Command::Export(args) => registry::export(&database(&cli.database), args, json).await,
+        Command::Summary(args) => registry::summary(&database(&cli.database), args, json).await,
+        Command::Demo(args) => demo::run(cli.database.as_deref(), args, json).await,
+        Command::Layers => {
+            output::layers(json);
+            Ok(())
+        }
+    }
+}
+
+fn database(given: &Option<String>) -> String {
+    given
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = run(cli) => r,
+            // Dropping the running command drops its open transaction: nothing half-written stays.
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted: the running transaction was rolled back, nothing was written")),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
