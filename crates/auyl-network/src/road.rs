@@ -398,8 +398,11 @@ const M_PER_DEG: f64 = 111_195.0;
 #[derive(Clone, Copy)]
 struct Frame {
     kx: f64,
-    /// Inflation of search radii so no true neighbour is missed anywhere in the data.
+    /// Largest (planar / true) distance ratio in the data: search radii grow by this so no true
+    /// neighbour is missed anywhere in the data.
     inflate: f64,
+    /// Largest (true / planar) distance ratio in the data.
+    deflate: f64,
 }
 
 impl Frame {
@@ -413,14 +416,21 @@ impl Frame {
             return Frame {
                 kx: M_PER_DEG,
                 inflate: 1.0,
+                deflate: 1.0,
             };
         }
         let reff = 0.5 * (lo + hi);
         let worst = lo.abs().max(hi.abs()).min(89.0);
-        let c_ref = reff.to_radians().cos();
+        let best = if lo <= 0.0 && hi >= 0.0 {
+            0.0
+        } else {
+            lo.abs().min(hi.abs())
+        };
+        let c_ref = reff.to_radians().cos().max(1e-3);
         Frame {
             kx: M_PER_DEG * c_ref,
             inflate: (c_ref / worst.to_radians().cos()).max(1.0) * 1.01,
+            deflate: (best.to_radians().cos() / c_ref).max(1.0) * 1.01,
         }
     }
     fn xy(&self, c: Coord<f64>) -> [f64; 2] {
@@ -832,7 +842,9 @@ impl RoadGraph {
             let Some(first) = stree.nearest_neighbor(&q) else {
                 break;
             };
-            let d0 = rstar::PointDistance::distance_2(first, &q).sqrt() * frame.inflate + 1.0;
+            let d0 =
+                rstar::PointDistance::distance_2(first, &q).sqrt() * frame.deflate * frame.inflate
+                    + 1.0;
             let env = AABB::from_corners([q[0] - d0, q[1] - d0], [q[0] + d0, q[1] + d0]);
             let mut best: Option<(f64, usize, Along, Coord<f64>)> = None;
             let mut hits: Vec<(usize, usize)> = stree

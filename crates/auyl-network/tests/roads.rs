@@ -318,3 +318,88 @@ fn t_junction_and_tolerance_on_a_tiny_network() {
     assert_eq!(plan.branches.len(), 1);
     assert_eq!(plan.branches[0].settlements, vec![at[2]]);
 }
+
+#[test]
+fn last_mile_splits_the_nearest_edge_and_flags_links() {
+    let attrs = RoadAttributes {
+        class: RoadClass::Primary,
+        surface: Surface::Paved,
+        aerial_allowed: false,
+    };
+    // Two parallel roads 0.1° apart in latitude; the point is 1 km south of the northern one.
+    let north = LineString::from(vec![(70.0, 50.1), (70.2, 50.1)]);
+    let south = LineString::from(vec![(70.0, 50.0), (70.2, 50.0)]);
+    let input = vec![
+        RoadInput {
+            geometry: north,
+            attributes: attrs,
+        },
+        RoadInput {
+            geometry: south,
+            attributes: attrs,
+        },
+    ];
+    let mut g = RoadGraph::build(&input, &costs(), &BuildOptions::default()).unwrap();
+    assert_eq!(
+        (g.nodes.len(), g.edges.len(), g.components().count()),
+        (4, 2, 2)
+    );
+    let p = Point::new(70.1, 50.1 - 1000.0 / 111_195.0);
+    // A second point right on the western end of the southern road reuses that node.
+    let q = Point::new(70.0, 50.0);
+    let opts = LastMileOptions {
+        neighbours_k: 0,
+        ..LastMileOptions::default()
+    };
+    let at = g.attach_points(&[p, q], &opts).unwrap();
+    assert_eq!(g.nodes[at[0]].attached, Some(0));
+    // The northern road was split in two at the foot of the link; the southern one was not.
+    let pieces_north = g
+        .edges
+        .iter()
+        .filter(|e| e.source == EdgeSource::Road(0))
+        .count();
+    let pieces_south = g
+        .edges
+        .iter()
+        .filter(|e| e.source == EdgeSource::Road(1))
+        .count();
+    assert_eq!((pieces_north, pieces_south), (2, 1));
+    let link = g
+        .edges
+        .iter()
+        .find(|e| e.source == EdgeSource::PointToRoad(0))
+        .unwrap();
+    assert!(link.approximate && link.cost_class == CostClass::Approximate);
+    assert!(
+        (link.length_m - 1.3 * 1000.0).abs() < 1.3 * 5.0,
+        "{}",
+        link.length_m
+    );
+    assert!((link.cost - link.length_m / 1000.0 * costs().approximate_per_km).abs() < 1e-6);
+    // Road pieces keep their class and their lengths add up to the road.
+    let north_m: f64 = g
+        .edges
+        .iter()
+        .filter(|e| e.source == EdgeSource::Road(0))
+        .map(|e| e.length_m)
+        .sum();
+    let full = geo::Length::length(&geo::Geodesic, &input[0].geometry);
+    assert!((north_m - full).abs() < 0.01, "{north_m} vs {full}");
+    let link_q = g
+        .edges
+        .iter()
+        .find(|e| e.source == EdgeSource::PointToRoad(1))
+        .unwrap();
+    assert!(link_q.length_m < 1e-6);
+    assert!(
+        g.attach_points(
+            &[p],
+            &LastMileOptions {
+                detour_factor: 0.9,
+                ..opts
+            }
+        )
+        .is_err()
+    );
+}

@@ -1073,6 +1073,12 @@ pub fn improve(
         for (e, we) in w.iter_mut().enumerate() {
             *we = g.ew[e] * (1.0 + amp * rng.next_f64());
         }
+        if r % 2 == 1 {
+            // Steer away from the best tree so the next one differs where it matters.
+            for &e in &best {
+                w[e as usize] *= 1.0 + rng.next_f64();
+            }
+        }
         let root = terms[(r * 7919) % t];
         let tree = sph(&mut sr.work, g, &w, root, &sr.is_term, terms, &mut sr.s);
         let tree = sr.clean(&tree);
