@@ -5,6 +5,7 @@
 
 mod demo;
 mod output;
+mod radio;
 mod registry;
 
 use anyhow::Result;
@@ -46,6 +47,8 @@ enum Command {
     Summary(registry::SummaryArgs),
     /// List the registry layers and their fields (the names `--map FIELD=COLUMN` accepts).
     Layers,
+    /// Radio planning: link analysis (profile, clearance, ITM loss, budget), coverage maps, ITM batches.
+    Radio(radio::RadioArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -70,6 +73,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => registry::export(&database(&cli.database), args, json).await,
         Command::Summary(args) => registry::summary(&database(&cli.database), args, json).await,
         Command::Demo(args) => demo::run(cli.database.as_deref(), args, json).await,
+        Command::Radio(args) => radio::run(args, &database(&cli.database), json).await,
         Command::Layers => {
             output::layers(json);
             Ok(())
