@@ -242,8 +242,8 @@ fn least_squares(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> (f64, f64) {
 /// the asymptotic terrain irregularity Δh (m).
 fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     let np = z.len() - 1;
-    let mut x_start = d_start / xi;
-    let mut x_end = d_end / xi;
+    let x_start = d_start / xi;
+    let x_end = d_end / xi;
     if (x_end - x_start).is_nan() || x_end - x_start < 2.0 {
         return 0.0;
     }
@@ -251,23 +251,41 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     let n = 10 * p10 - 5;
     let np_s = (n - 1) as f64;
     let mut s = [0.0f64; 245];
-    x_end = (x_end - x_start) / np_s;
-    let mut i = (x_start as i64).clamp(0, np as i64 - 1) as usize;
-    x_start -= f64::from((i as f64 + 1.0) as f32);
-    for sj in s.iter_mut().take(n) {
-        while x_start > 0.0 && i + 1 < np {
-            x_start -= 1.0;
-            i += 1;
+    let step = (x_end - x_start) / np_s;
+    let i_first = (x_start as i64).clamp(0, np as i64 - 1) as usize;
+    if step <= 2.0 {
+        // Dense sampling: the published scan, advancing one point at a time.
+        let mut i = i_first;
+        let mut x = x_start - f64::from((i as f64 + 1.0) as f32);
+        for sj in s.iter_mut().take(n) {
+            while x > 0.0 && i + 1 < np {
+                x -= 1.0;
+                i += 1;
+            }
+            *sj = z[i + 1] + (z[i + 1] - z[i]) * x;
+            x += step;
         }
-        *sj = z[i + 1] + (z[i + 1] - z[i]) * x_start;
-        x_start += x_end;
+    } else {
+        // Sparse sampling (long profiles): sample j sits at position p = x_start + j·step,
+        // between points i1 − 1 and i1 = ⌈p⌉ (never before the scan's first point nor beyond
+        // the last). Computing p directly instead of stepping point by point changes the
+        // samples only in the last bits: the interpolation is continuous where i1 changes.
+        let i1_first = i_first as i64 + 1;
+        let i1_last = np as i64;
+        for (j, sj) in s.iter_mut().take(n).enumerate() {
+            let p = x_start + j as f64 * step;
+            let t = p as i64;
+            let ceil = if (t as f64) < p { t + 1 } else { t };
+            let i1 = ceil.max(i1_first).min(i1_last) as usize;
+            let x = p - i1 as f64;
+            *sj = z[i1] + (z[i1] - z[i1 - 1]) * x;
+        }
     }
     let samples = &mut s[..n];
-    let (mut fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
+    let (fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
     let slope = (fit_y2 - fit_y1) / np_s;
-    for v in samples.iter_mut() {
-        *v -= fit_y1;
-        fit_y1 += slope;
+    for (j, v) in samples.iter_mut().enumerate() {
+        *v -= fit_y1 + j as f64 * slope;
     }
     let (q10, q90) = kth_largest_and_smallest(samples, p10);
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
@@ -308,18 +326,17 @@ fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
     }
     // If at least k values are ≥ t_hi, the k-th largest is among them (and is their k-th
     // largest); likewise for the smallest.
-    let mut all = [0.0f64; 245];
     let largest = if n_hi >= k {
         *hi[..n_hi].select_nth_unstable_by(k - 1, desc).1
     } else {
-        all[..n].copy_from_slice(v);
-        *all[..n].select_nth_unstable_by(k - 1, desc).1
+        hi[..n].copy_from_slice(v);
+        *hi[..n].select_nth_unstable_by(k - 1, desc).1
     };
     let smallest = if n_lo >= k {
         *lo[..n_lo].select_nth_unstable_by(k - 1, asc).1
     } else {
-        all[..n].copy_from_slice(v);
-        *all[..n].select_nth_unstable_by(k - 1, asc).1
+        lo[..n].copy_from_slice(v);
+        *lo[..n].select_nth_unstable_by(k - 1, asc).1
     };
     (largest, smallest)
 }
