@@ -489,6 +489,7 @@ impl Search<'_> {
                 .collect();
             let mut found = None;
             let mut cand_edges: Vec<u32> = Vec::new();
+            let mut chosen: Vec<u32> = Vec::new();
             for i in 0..g.n {
                 let v = ((start + i) % g.n) as u32;
                 if self.s.mark[v as usize] {
@@ -519,7 +520,9 @@ impl Search<'_> {
                 self.s.uf[v as usize] = v;
                 let want = nodes.len();
                 let (mut i1, mut i2, mut taken, mut total) = (0, 0, 0, 0.0);
-                let bound = cost - Self::eps(cost);
+                // Ties pass too: pruning a leaf the new node makes redundant can still gain.
+                let bound = cost + Self::eps(cost);
+                chosen.clear();
                 while taken < want && total < bound {
                     let e = match (induced.get(i1), cand_edges.get(i2)) {
                         (Some(&a), Some(&b)) => {
@@ -553,6 +556,7 @@ impl Search<'_> {
                         self.s.uf[a as usize] = b;
                         taken += 1;
                         total += g.ew[e as usize];
+                        chosen.push(e);
                     }
                 }
                 for &x in &nodes {
@@ -561,24 +565,22 @@ impl Search<'_> {
                 self.s.uf[v as usize] = v;
                 self.work += ((i1 + i2) / 4) as u64;
                 if taken == want && total < bound {
-                    found = Some(v);
-                    break;
+                    let pruned = prune(g, std::mem::take(&mut chosen), &self.is_term, &mut self.s);
+                    self.work += pruned.len() as u64;
+                    if g.cost(&pruned) < cost - Self::eps(cost) {
+                        found = Some((v, pruned));
+                        break;
+                    }
                 }
             }
             for &x in &nodes {
                 self.s.mark[x as usize] = false;
             }
             match found {
-                Some(v) => {
-                    let mut nn = nodes;
-                    nn.push(v);
-                    let new_tree = mst_prune(g, &nn, &self.is_term, &mut self.s);
-                    if g.cost(&new_tree) < cost - Self::eps(cost) {
-                        tree = new_tree;
-                        start = v as usize + 1;
-                        continue 'outer;
-                    }
-                    return tree;
+                Some((v, new_tree)) => {
+                    tree = new_tree;
+                    start = v as usize + 1;
+                    continue 'outer;
                 }
                 None => return tree,
             }
@@ -742,8 +744,11 @@ impl Search<'_> {
                     &pieces,
                     removed_cost,
                 ) {
-                    improved = Some((new_tree, j));
-                    break;
+                    let new_tree = self.clean(&new_tree);
+                    if g.cost(&new_tree) < cost - Self::eps(cost) {
+                        improved = Some((new_tree, j));
+                        break;
+                    }
                 }
             }
             for &v in &nodes {
@@ -752,13 +757,9 @@ impl Search<'_> {
             }
             match improved {
                 Some((new_tree, j)) => {
-                    let new_tree = self.clean(&new_tree);
-                    if g.cost(&new_tree) < cost - Self::eps(cost) {
-                        tree = new_tree;
-                        start = (start + j + 1) % nm.max(1);
-                        continue 'outer;
-                    }
-                    return tree;
+                    tree = new_tree;
+                    start = (start + j + 1) % nm.max(1);
+                    continue 'outer;
                 }
                 None => return tree,
             }
@@ -843,7 +844,7 @@ impl Search<'_> {
             let lv = piece_of(s, v);
             for (x, e) in g.adj(v) {
                 let nd = g.ew[e as usize];
-                if nd < bound && nd < s.dist[x as usize] {
+                if nd <= bound && nd < s.dist[x as usize] {
                     if s.dist[x as usize].is_infinite() {
                         touched.push(x);
                     }
@@ -863,7 +864,7 @@ impl Search<'_> {
             let lv = piece_of(s, v);
             for (x, e) in g.adj(v) {
                 let nd = d + g.ew[e as usize];
-                if nd < bound && nd < s.dist[x as usize] {
+                if nd <= bound && nd < s.dist[x as usize] {
                     if s.dist[x as usize].is_infinite() {
                         touched.push(x);
                     }
@@ -882,7 +883,7 @@ impl Search<'_> {
                 let lx = piece_of(s, x);
                 if lx != NONE && lx != lv && !s.emark[e as usize] {
                     let c = s.dist[v as usize] + g.ew[e as usize] + s.dist[x as usize];
-                    if c < bound {
+                    if c <= bound {
                         cands.push((c, e));
                     }
                 }
@@ -903,12 +904,13 @@ impl Search<'_> {
                 uf[a as usize] = b;
                 chosen.push(e);
                 total += c;
-                if chosen.len() as u32 == k - 1 || total >= bound {
+                if chosen.len() as u32 == k - 1 || total > bound {
                     break;
                 }
             }
         }
-        let ok = chosen.len() as u32 == k - 1 && total < bound - Self::eps(bound);
+        // Ties pass: the caller keeps the result only if MST + pruning makes it cheaper.
+        let ok = chosen.len() as u32 == k - 1 && total <= bound;
         let mut result = None;
         if ok {
             let mut new_tree: Vec<u32> = tree
