@@ -389,6 +389,8 @@ pub struct Branch {
     pub edges: Vec<usize>,
     /// Its cost.
     pub cost: f64,
+    /// Its length in metres per cost class (every class, in [`CostClass::ALL`] order).
+    pub length_m_by_class: Vec<(CostClass, f64)>,
 }
 
 /// Metres per degree of latitude (mean), for the local planar approximations used in indexes.
@@ -1097,12 +1099,20 @@ impl RoadGraph {
             settlements: Vec::new(),
             edges: Vec::new(),
             cost: 0.0,
+            length_m_by_class: CostClass::ALL.iter().map(|&c| (c, 0.0)).collect(),
         };
         for &e in &edges {
             let r = dsu.find(self.edges[e].from);
             let b = branch_of_root.entry(r).or_insert_with(blank);
             b.edges.push(e);
             b.cost += self.edges[e].cost;
+            if let Some(slot) = b
+                .length_m_by_class
+                .iter_mut()
+                .find(|s| s.0 == self.edges[e].cost_class)
+            {
+                slot.1 += self.edges[e].length_m;
+            }
         }
         for &f in &roots {
             let r = dsu.find(f);

@@ -253,6 +253,9 @@ fn aral_fibre_routes_reach_settlements_with_flagged_last_mile() {
     );
     assert_eq!(plan.branches.len(), 1);
     assert_eq!(plan.branches[0].settlements.len(), targets.len());
+    let branch_m: f64 = plan.branches[0].length_m_by_class.iter().map(|c| c.1).sum();
+    assert!((branch_m - total_m).abs() < 1e-6 * total_m);
+    assert_eq!(plan.branches[0].fibre_nodes, vec![nodes[hub]]);
     // Sharing trenches beats a separate route to each place from the hub (the star of
     // shortest paths is a feasible but non-shared design).
     let solo = auyl_network::steiner::shortest_path_heuristic(&inst).unwrap();
