@@ -39,12 +39,14 @@ for line in open(sys.argv[1]):
     _, variant, pid, n, rate, a_db = line.split()
     auyl[(variant, pid)] = (int(n), float(rate), float(a_db))
 print(f"{'profile':30} {'pts':>5} {'auyl full/s':>12} {'auyl prepared/s':>15} "
-      f"{'itmlogic/s':>11} {'full/itmlogic':>13} {'vs C++ 2.31e5':>13}  A_db auyl / itmlogic")
+      f"{'+setup/s':>10} {'itmlogic/s':>11} {'full/itmlogic':>13} {'vs C++ 2.31e5':>13}"
+      f"  A_db auyl / itmlogic")
 for line in open(sys.argv[2]):
     _, pid, n, rate, a_db = line.split()
     n_full, full, a_auyl = auyl[("p2p_full", pid)]
     _, prepared, _ = auyl[("evaluate_prepared", pid)]
+    _, with_setup, _ = auyl[("evaluate_with_setup", pid)]
     cpp = f"{full / 2.31e5:.2f}x" if pid == "kz_bench_200pts_59km" else ""
-    print(f"{pid:30} {n_full:5d} {full:12.0f} {prepared:15.0f} {float(rate):11.1f} "
+    print(f"{pid:30} {n_full:5d} {full:12.0f} {prepared:15.0f} {with_setup:10.0f} {float(rate):11.1f} "
           f"{full / float(rate):12.0f}x {cpp:>13}  {a_auyl:.2f} / {float(a_db):.2f}")
 PY

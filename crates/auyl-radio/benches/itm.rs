@@ -4,6 +4,8 @@
 //! vertical, ε 15, σ 0.005, mdvar 1, 50/50/50). Three variants:
 //! * `p2p_full`: the whole call (terrain analysis + model), as the C++ `ITM_P2P_TLS`;
 //! * `evaluate_prepared`: the model only, on a path prepared once (frequency sweeps, reuse);
+//! * `evaluate_with_setup`: the model on a prepared path with a precomputed `RadioSetup`
+//!   (coverage: one setup, many pixels);
 //! * `prepare_only`: the terrain analysis alone.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +13,10 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use auyl_radio::itm::{ItmParams, ItmProfile, Profile, Variability, evaluate, p2p, prepare_p2p};
+use auyl_radio::itm::{
+    ItmParams, ItmProfile, Profile, RadioSetup, Variability, evaluate, evaluate_with, p2p,
+    prepare_p2p,
+};
 use criterion::{Criterion, Throughput, criterion_group};
 
 fn profiles() -> HashMap<String, ItmProfile> {
@@ -135,6 +140,12 @@ fn cpu_summary() {
             let f = 900.0 + f64::from(k & 7);
             black_box(evaluate(black_box(&prepared), &params(f), VAR).unwrap());
         });
+        let setups: Vec<RadioSetup> = (0..8)
+            .map(|k| RadioSetup::new(&params(900.0 + f64::from(k)), VAR).unwrap())
+            .collect();
+        let with_setup = cpu_rate(|k| {
+            black_box(evaluate_with(black_box(&prepared), &setups[(k & 7) as usize]).unwrap());
+        });
         let prep = cpu_rate(|_| {
             black_box(prepare_p2p(black_box(profile), 30.0, 10.0, 301.0).unwrap());
         });
@@ -142,6 +153,7 @@ fn cpu_summary() {
         for (variant, rate) in [
             ("p2p_full", full),
             ("evaluate_prepared", eval),
+            ("evaluate_with_setup", with_setup),
             ("prepare_only", prep),
         ] {
             match rate {

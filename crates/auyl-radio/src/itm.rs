@@ -694,24 +694,114 @@ fn evaluate_inner(
     var: Variability,
 ) -> Result<ItmOutput, ItmError> {
     let tls = var.tls();
-    let mut warnings = validate(path.h_m, params, tls)?;
+    let warnings = validate(path.h_m, params, tls)?;
+    let setup = RadioSetup::unchecked(*params, var);
+    evaluate_core(path, &setup, warnings)
+}
+
+/// Everything of an ITM evaluation that depends only on the radio parameters and the requested
+/// percentages (ground impedance, frequency powers, quantiles of the normal law, climate
+/// factors), checked and computed once. Evaluating many paths with one setup
+/// ([`evaluate_with`]) skips that work: the coverage and batch case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RadioSetup {
+    params: ItmParams,
+    var: Variability,
+    /// Warnings raised by the radio parameters themselves (frequency).
+    warnings: ItmWarnings,
+    radio: model::RadioTerms,
+    stats: variability::VariabilityTerms,
+}
+
+impl RadioSetup {
+    /// Checks the radio parameters and percentages (NTIA codes 1002–1014) and precomputes
+    /// their terms.
+    ///
+    /// # Errors
+    /// [`ItmError::InvalidInput`] with the code of the first invalid input, in NTIA order.
+    pub fn new(params: &ItmParams, var: Variability) -> Result<Self, ItmError> {
+        // Heights are checked per path; pass valid ones so only the radio inputs are judged.
+        let warnings = validate([10.0, 10.0], params, var.tls()).map_err(|e| cr_codes(e, var))?;
+        let mut setup = Self::unchecked(*params, var);
+        setup.warnings = warnings;
+        Ok(setup)
+    }
+
+    fn unchecked(params: ItmParams, var: Variability) -> Self {
+        Self {
+            params,
+            var,
+            warnings: ItmWarnings::NONE,
+            radio: model::RadioTerms::new(
+                params.freq_mhz,
+                params.pol,
+                params.epsilon,
+                params.sigma,
+            ),
+            stats: variability::VariabilityTerms::new(
+                var.tls(),
+                params.freq_mhz,
+                params.climate,
+                params.mdvar,
+            ),
+        }
+    }
+
+    /// The radio parameters.
+    #[must_use]
+    pub fn params(&self) -> &ItmParams {
+        &self.params
+    }
+
+    /// The requested percentages.
+    #[must_use]
+    pub fn variability(&self) -> Variability {
+        self.var
+    }
+}
+
+/// [`evaluate`] with a precomputed [`RadioSetup`]: only the path-dependent work remains. Gives
+/// the same results as [`evaluate`] with the setup's parameters.
+///
+/// # Errors
+/// 1000/1001 for antenna heights outside ITM's domain, 1008 if the path was prepared with
+/// another N_0, and the model's own 1013/1016/1021/1022; [`ItmError::NonFinite`] as
+/// [`evaluate`].
+pub fn evaluate_with(path: &PreparedPath, setup: &RadioSetup) -> Result<ItmOutput, ItmError> {
+    use ItmErrorCode as E;
+    let mut warnings = ItmWarnings::NONE;
+    for (i, h) in path.h_m.into_iter().enumerate() {
+        let (warn, code) = if i == 0 {
+            (ItmWarnings::TX_TERMINAL_HEIGHT, E::TxTerminalHeight)
+        } else {
+            (ItmWarnings::RX_TERMINAL_HEIGHT, E::RxTerminalHeight)
+        };
+        if !(1.0..=1000.0).contains(&h) {
+            warnings.set(warn);
+        }
+        if !(0.5..=3000.0).contains(&h) {
+            return Err(invalid(code, h, warnings));
+        }
+    }
+    warnings.set(setup.warnings);
+    evaluate_core(path, setup, warnings)
+}
+
+/// The model and the variability, inputs already checked.
+fn evaluate_core(
+    path: &PreparedPath,
+    setup: &RadioSetup,
+    mut warnings: ItmWarnings,
+) -> Result<ItmOutput, ItmError> {
+    let params = &setup.params;
     if (params.n_0 - path.n_0).abs() > 0.0 {
         // The path was prepared with another N_0: N_s and the earth curvature would be stale.
         return Err(invalid(ItmErrorCode::Refractivity, params.n_0, warnings));
     }
     let f = params.freq_mhz;
-    let z_g = model::ground_impedance(f, params.pol, params.epsilon, params.sigma);
-    let (a_ref_db, prop_mode) = model::longley_rice(path, f, z_g, &mut warnings)?;
+    let (a_ref_db, prop_mode) = model::longley_rice(path, &setup.radio, &mut warnings)?;
     let a_fs_db = crate::free_space::itm_free_space_loss_db(path.d_m, f);
-    let v = variability::variability(
-        tls,
-        path,
-        f,
-        a_ref_db,
-        params.climate,
-        params.mdvar,
-        &mut warnings,
-    );
+    let v = variability::variability(&setup.stats, path, a_ref_db, &mut warnings);
     let a_db = v + a_fs_db;
     if !a_db.is_finite() || !a_ref_db.is_finite() {
         return Err(ItmError::NonFinite);

@@ -375,3 +375,32 @@ fn batch_results_write_the_reference_output_columns() {
     assert_eq!(r[0].rc, 2001);
     assert_eq!(r[0].A__db, None);
 }
+
+#[test]
+fn prepared_path_and_radio_setup_give_the_one_shot_results() {
+    // prepare_p2p + RadioSetup + evaluate_with (the coverage path) must equal p2p exactly,
+    // including return codes and warnings, on every reference case.
+    use auyl_radio::itm::{RadioSetup, evaluate_with, p2p, prepare_p2p};
+    let profiles = profiles();
+    let cases: Vec<ItmCase> = read_csv("itm_p2p_vectors.csv");
+    let mut compared = 0;
+    for case in &cases {
+        let profile = profiles[&case.profile_id].as_profile();
+        let var = case.variability().unwrap();
+        let params = case.params();
+        let one_shot = p2p(profile, case.h_tx__meter, case.h_rx__meter, &params, var);
+        let split = RadioSetup::new(&params, var).and_then(|setup| {
+            let path = prepare_p2p(profile, case.h_tx__meter, case.h_rx__meter, params.n_0)?;
+            evaluate_with(&path, &setup)
+        });
+        match (&one_shot, &split) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a, b, "{}", case.case_id);
+                compared += 1;
+            }
+            (Err(a), Err(_)) => assert!(a.code().rc() >= 1000, "{}", case.case_id),
+            _ => panic!("{}: {one_shot:?} vs {split:?}", case.case_id),
+        }
+    }
+    assert_eq!(compared, 479);
+}

@@ -64,13 +64,36 @@ impl Complex {
 }
 
 /// Complex surface transfer impedance of the ground for a polarisation (0 H, 1 V).
-pub(super) fn ground_impedance(f_mhz: f64, pol: i32, epsilon: f64, sigma: f64) -> Complex {
+fn ground_impedance(f_mhz: f64, pol: i32, epsilon: f64, sigma: f64) -> Complex {
     let ep_r = Complex::new(epsilon, 18000.0 * sigma / f_mhz);
     let z = ep_r.sub(Complex::new(1.0, 0.0)).sqrt();
     if pol == super::polarization::VERTICAL {
         z.div(ep_r)
     } else {
         z
+    }
+}
+
+/// Frequency- and ground-dependent terms of the model, computed once per radio setup.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct RadioTerms {
+    f_mhz: f64,
+    z_g: Complex,
+    abs_zg: f64,
+    f_third: f64,
+    f_m_third: f64,
+}
+
+impl RadioTerms {
+    pub(super) fn new(f_mhz: f64, pol: i32, epsilon: f64, sigma: f64) -> Self {
+        let z_g = ground_impedance(f_mhz, pol, epsilon, sigma);
+        Self {
+            f_mhz,
+            z_g,
+            abs_zg: z_g.abs(),
+            f_third: f_mhz.powf(THIRD),
+            f_m_third: f_mhz.powf(-THIRD),
+        }
     }
 }
 
@@ -145,20 +168,14 @@ struct Diffraction {
 }
 
 impl Diffraction {
-    fn new(
-        path: &PreparedPath,
-        f_mhz: f64,
-        z_g: Complex,
-        a_e: f64,
-        theta_los: f64,
-        d_sml: f64,
-    ) -> Self {
+    fn new(path: &PreparedPath, radio: &RadioTerms, a_e: f64, theta_los: f64, d_sml: f64) -> Self {
         let d_hzn = path.d_hzn_m;
         let h_e = path.h_e_m;
         let h = path.h_m;
-        let abs_zg = z_g.abs();
-        let f_m_third = f_mhz.powf(-THIRD);
-        let f_third = f_mhz.powf(THIRD);
+        let f_mhz = radio.f_mhz;
+        let abs_zg = radio.abs_zg;
+        let f_m_third = radio.f_m_third;
+        let f_third = radio.f_third;
         let mut x_terminal = [0.0; 2];
         let mut f_x = [0.0; 2];
         for i in 0..2 {
@@ -368,10 +385,11 @@ fn troposcatter_loss(
 /// Reference attenuation (dB, relative to free space) and propagation mode of a prepared path.
 pub(super) fn longley_rice(
     path: &PreparedPath,
-    f_mhz: f64,
-    z_g: Complex,
+    radio: &RadioTerms,
     warnings: &mut ItmWarnings,
 ) -> Result<(f64, PropMode), ItmError> {
+    let f_mhz = radio.f_mhz;
+    let z_g = radio.z_g;
     let a_e = 1.0 / path.gamma_e;
     let h_e = path.h_e_m;
     let d_hzn = path.d_hzn_m;
@@ -423,7 +441,7 @@ pub(super) fn longley_rice(
     }
 
     // Diffraction line through two distances far in the diffraction region.
-    let diff = Diffraction::new(path, f_mhz, z_g, a_e, theta_los, d_sml);
+    let diff = Diffraction::new(path, radio, a_e, theta_los, d_sml);
     let scale = (a_e * a_e / f_mhz).powf(THIRD);
     let d_3 = d_sml.max(d_ml + 5.0 * scale);
     let d_4 = d_3 + 10.0 * scale;

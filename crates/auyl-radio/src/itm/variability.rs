@@ -64,49 +64,98 @@ const BFP3: [f64; 7] = [0.0, 2.00, 0.0, 1.79, 2.00, 0.0, 0.0];
 /// Effective earth radius for the effective distance, m.
 const A_9000_M: f64 = 9000e3;
 
-/// Loss relative to free space (dB) not exceeded for the given percentages. `climate` must be
-/// 1–7 and `mode` a valid mdvar (both checked by the caller).
+/// Terms of the variability that depend only on frequency, climate, mode of variability and
+/// the requested percentages; computed once per radio setup.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct VariabilityTerms {
+    wn: f64,
+    /// Frequency part of the effective distance, m.
+    d_ex_f: f64,
+    c: usize,
+    /// Mode of variability without the +10/+20 flags.
+    m: i32,
+    plus10: bool,
+    plus20: bool,
+    z_t: f64,
+    z_l: f64,
+    z_s: f64,
+    g_minus: f64,
+    g_plus: f64,
+    extreme: bool,
+}
+
+impl VariabilityTerms {
+    /// `climate` must be 1–7 and `mode` a valid mdvar (both checked by the caller).
+    pub(super) fn new(
+        (time, location, situation): (f64, f64, f64),
+        f_mhz: f64,
+        climate: i32,
+        mode: i32,
+    ) -> Self {
+        let mut z_t = inverse_ccdf(time / 100.0);
+        let mut z_l = inverse_ccdf(location / 100.0);
+        let z_s = inverse_ccdf(situation / 100.0);
+        let c = (climate.clamp(1, 7) - 1) as usize;
+        let wn = f_mhz / 47.7;
+        let mut m = mode;
+        let plus20 = m >= 20;
+        if plus20 {
+            m -= 20;
+        }
+        let plus10 = m >= 10;
+        if plus10 {
+            m -= 10;
+        }
+        if m == mdvar::SINGLE_MESSAGE {
+            z_t = z_s;
+            z_l = z_s;
+        } else if m == mdvar::ACCIDENTAL {
+            z_l = z_s;
+        } else if m == mdvar::MOBILE {
+            z_l = z_t;
+        }
+        let q = (0.133 * wn).ln();
+        Self {
+            wn,
+            d_ex_f: (575.7e12 / wn).powf(1.0 / 3.0),
+            c,
+            m,
+            plus10,
+            plus20,
+            z_t,
+            z_l,
+            z_s,
+            g_minus: BFM1[c] + BFM2[c] / ((BFM3[c] * q) * (BFM3[c] * q) + 1.0),
+            g_plus: BFP1[c] + BFP2[c] / ((BFP3[c] * q) * (BFP3[c] * q) + 1.0),
+            extreme: z_t.abs() > 3.10 || z_l.abs() > 3.10 || z_s.abs() > 3.10,
+        }
+    }
+}
+
+/// Loss relative to free space (dB) not exceeded for the percentages of `t`.
 pub(super) fn variability(
-    (time, location, situation): (f64, f64, f64),
+    t: &VariabilityTerms,
     path: &PreparedPath,
-    f_mhz: f64,
     a_ref_db: f64,
-    climate: i32,
-    mode: i32,
     warnings: &mut ItmWarnings,
 ) -> f64 {
-    let mut z_t = inverse_ccdf(time / 100.0);
-    let mut z_l = inverse_ccdf(location / 100.0);
-    let z_s = inverse_ccdf(situation / 100.0);
-    let c = (climate.clamp(1, 7) - 1) as usize;
-    let wn = f_mhz / 47.7;
+    let c = t.c;
+    let wn = t.wn;
     let h_e = path.h_e_m;
     let d = path.d_m;
+    let (z_t, z_l, z_s) = (t.z_t, t.z_l, t.z_s);
 
-    let d_ex = (2.0 * A_9000_M * h_e[0]).sqrt()
-        + (2.0 * A_9000_M * h_e[1]).sqrt()
-        + (575.7e12 / wn).powf(1.0 / 3.0);
+    let d_ex = (2.0 * A_9000_M * h_e[0]).sqrt() + (2.0 * A_9000_M * h_e[1]).sqrt() + t.d_ex_f;
     let d_e = if d < d_ex {
         130e3 * d / d_ex
     } else {
         130e3 + d - d_ex
     };
-
-    let mut m = mode;
-    let plus20 = m >= 20;
-    if plus20 {
-        m -= 20;
-    }
-    let sigma_s = if plus20 {
+    let sigma_s = if t.plus20 {
         0.0
     } else {
         5.0 + 3.0 * (-d_e / 100e3).exp()
     };
-    let plus10 = m >= 10;
-    if plus10 {
-        m -= 10;
-    }
-
     let v_med = curve(
         ALL_YEAR[0][c],
         ALL_YEAR[1][c],
@@ -115,19 +164,11 @@ pub(super) fn variability(
         ALL_YEAR[4][c],
         d_e,
     );
-    if m == mdvar::SINGLE_MESSAGE {
-        z_t = z_s;
-        z_l = z_s;
-    } else if m == mdvar::ACCIDENTAL {
-        z_l = z_s;
-    } else if m == mdvar::MOBILE {
-        z_l = z_t;
-    }
-    if z_t.abs() > 3.10 || z_l.abs() > 3.10 || z_s.abs() > 3.10 {
+    if t.extreme {
         warnings.set(ItmWarnings::EXTREME_VARIABILITIES);
     }
 
-    let sigma_l = if plus10 {
+    let sigma_l = if t.plus10 {
         0.0
     } else {
         let dh_d = path.delta_h_m * (1.0 - 0.8 * (-d / 50e3).exp());
@@ -135,11 +176,8 @@ pub(super) fn variability(
     };
     let y_l = sigma_l * z_l;
 
-    let q = (0.133 * wn).ln();
-    let g_minus = BFM1[c] + BFM2[c] / ((BFM3[c] * q) * (BFM3[c] * q) + 1.0);
-    let g_plus = BFP1[c] + BFP2[c] / ((BFP3[c] * q) * (BFP3[c] * q) + 1.0);
-    let sigma_t_minus = curve(BSM1[c], BSM2[c], XSM1[c], XSM2[c], XSM3[c], d_e) * g_minus;
-    let sigma_t_plus = curve(BSP1[c], BSP2[c], XSP1[c], XSP2[c], XSP3[c], d_e) * g_plus;
+    let sigma_t_minus = curve(BSM1[c], BSM2[c], XSM1[c], XSM2[c], XSM3[c], d_e) * t.g_minus;
+    let sigma_t_plus = curve(BSP1[c], BSP2[c], XSP1[c], XSP2[c], XSP3[c], d_e) * t.g_plus;
     let sigma_td = C_D[c] * sigma_t_plus;
     let tgtd = (sigma_t_plus - sigma_td) * Z_D[c];
     let sigma_t = if z_t < 0.0 {
@@ -153,6 +191,7 @@ pub(super) fn variability(
 
     let zs2 = z_s * z_s;
     let y_s_temp = sigma_s * sigma_s + y_t * y_t / (7.8 + zs2) + y_l * y_l / (24.0 + zs2);
+    let m = t.m;
     let (y_r, y_s) = if m == mdvar::SINGLE_MESSAGE {
         (
             0.0,
