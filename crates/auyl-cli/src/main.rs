@@ -7,6 +7,7 @@ mod demo;
 mod output;
 mod radio;
 mod registry;
+mod route;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -47,6 +48,8 @@ enum Command {
     Summary(registry::SummaryArgs),
     /// List the registry layers and their fields (the names `--map FIELD=COLUMN` accepts).
     Layers,
+    /// Fibre routing: Steiner trees (SteinLib instances).
+    Route(route::RouteArgs),
     /// Radio planning: link analysis (profile, clearance, ITM loss, budget), coverage maps, ITM batches.
     Radio(radio::RadioArgs),
 }
@@ -74,6 +77,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Summary(args) => registry::summary(&database(&cli.database), args, json).await,
         Command::Demo(args) => demo::run(cli.database.as_deref(), args, json).await,
         Command::Radio(args) => radio::run(args, &database(&cli.database), json).await,
+        Command::Route(args) => route::run(args, json).await,
         Command::Layers => {
             output::layers(json);
             Ok(())
