@@ -2,6 +2,7 @@
 //! COST-231, Longley-Rice ITM), link budgets and rain fading.
 
 pub mod budget;
+pub mod coverage;
 pub mod free_space;
 pub mod hata;
 pub mod itm;

@@ -1,0 +1,923 @@
+//! Coverage maps: received power of one site over a radius, from ITM point-to-point over the
+//! DEM, and a line-of-sight viewshed on the same grid.
+//!
+//! The raster is a lon/lat grid (EPSG:4326) whose pixel centres sit on the posts of the finest
+//! DEM source at the site (or a grid of a requested size in metres). Instead of one terrain
+//! profile per pixel, the sweep samples radials from the site once each (`Sampler::
+//! sample_radial`, one sampler per rayon thread) with as many radials as needed for the arc
+//! between neighbouring radials at the edge of the radius to be at most one pixel, and a radial
+//! step of one pixel. Every pixel takes the value of its nearest radial sample (nearest
+//! azimuth, nearest distance). ITM is then evaluated only at the samples some pixel uses, each
+//! on the prefix `z[..=k]` of its radial (no copy, the `prepare_p2p`/`evaluate` split of
+//! [`crate::itm`]): the terrain is read once per radial, and each pixel's value is exactly the
+//! ITM point-to-point loss over the profile from the site to that sample (the tests check it).
+//!
+//! The viewshed uses the same radials and pixel mapping: a sample is visible when the line from
+//! the antenna to a receiver `rx_height_m` above it clears every earlier sample of the radial
+//! with the earth bulge of an effective radius `k · R` ([`crate::los`] semantics, k = 4/3 by
+//! default). A running maximum of the apparent elevation angle makes it O(n) per radial.
+//!
+//! Everything is pure: the DEM comes in as a [`DemSet`], the result is in memory; the CLI
+//! writes the GeoTIFF/PNG.
+
+use crate::itm::{self, ItmError, ItmParams, Variability};
+use auyl_model::LonLat;
+use auyl_terrain::geodesy::EARTH_RADIUS_M;
+use auyl_terrain::{DemSet, TerrainError};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Errors of a coverage or viewshed computation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoverageError {
+    /// A parameter is outside its domain.
+    #[error("invalid coverage parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What is expected.
+        reason: &'static str,
+    },
+    /// The DEM could not answer (a missing tile names the tile).
+    #[error("terrain: {0}")]
+    Terrain(#[from] TerrainError),
+    /// The ITM parameters are invalid (checked once before the sweep).
+    #[error("ITM: {0}")]
+    Itm(#[from] ItmError),
+    /// The grid would be too large.
+    #[error("the raster would have {pixels} pixels (limit {limit}); use a coarser resolution")]
+    TooLarge {
+        /// Pixels requested.
+        pixels: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Largest raster the sweep accepts, pixels (about 400 MB of intermediate data).
+pub const MAX_PIXELS: usize = 50_000_000;
+
+/// ITM settings of a coverage map. The defaults suit Kazakhstan's steppe and foothills:
+/// continental temperate climate, N_0 = 301 N-units, average ground (ε 15, σ 0.005 S/m),
+/// vertical polarisation, accidental mode of variability, 50 % time, location and situation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ItmSettings {
+    /// Radio climate code (see [`itm::climate`]).
+    pub climate: i32,
+    /// Sea-level surface refractivity, N-units.
+    pub n_0: f64,
+    /// Polarisation code (see [`itm::polarization`]).
+    pub pol: i32,
+    /// Relative permittivity of the ground.
+    pub epsilon: f64,
+    /// Ground conductivity, S/m.
+    pub sigma: f64,
+    /// Mode of variability (see [`itm::mdvar`]).
+    pub mdvar: i32,
+    /// Time percentage.
+    pub time_pct: f64,
+    /// Location percentage.
+    pub location_pct: f64,
+    /// Situation percentage.
+    pub situation_pct: f64,
+}
+
+impl Default for ItmSettings {
+    fn default() -> Self {
+        ItmSettings {
+            climate: itm::climate::CONTINENTAL_TEMPERATE,
+            n_0: 301.0,
+            pol: itm::polarization::VERTICAL,
+            epsilon: 15.0,
+            sigma: 0.005,
+            mdvar: itm::mdvar::ACCIDENTAL,
+            time_pct: 50.0,
+            location_pct: 50.0,
+            situation_pct: 50.0,
+        }
+    }
+}
+
+impl ItmSettings {
+    /// The ITM parameters at a frequency.
+    #[must_use]
+    pub fn params(&self, freq_mhz: f64) -> ItmParams {
+        ItmParams {
+            climate: self.climate,
+            n_0: self.n_0,
+            freq_mhz,
+            pol: self.pol,
+            epsilon: self.epsilon,
+            sigma: self.sigma,
+            mdvar: self.mdvar,
+        }
+    }
+
+    /// The variability percentages.
+    #[must_use]
+    pub fn variability(&self) -> Variability {
+        Variability::Tls {
+            time_pct: self.time_pct,
+            location_pct: self.location_pct,
+            situation_pct: self.situation_pct,
+        }
+    }
+}
+
+/// Horizontal antenna pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AntennaPattern {
+    /// Same gain in every direction.
+    Omni,
+    /// A sector antenna, 3GPP TR 36.814 horizontal pattern:
+    /// attenuation `min(12 (θ/θ₃dB)², front_to_back_db)` off boresight.
+    Sector {
+        /// Boresight, degrees clockwise from north.
+        azimuth_deg: f64,
+        /// Half-power (3 dB) beamwidth, degrees.
+        beamwidth_deg: f64,
+        /// Front-to-back ratio (maximum attenuation), dB.
+        front_to_back_db: f64,
+    },
+}
+
+impl AntennaPattern {
+    /// Attenuation relative to boresight towards `azimuth_deg`, dB (≥ 0).
+    #[must_use]
+    pub fn attenuation_db(&self, azimuth_deg: f64) -> f64 {
+        match *self {
+            AntennaPattern::Omni => 0.0,
+            AntennaPattern::Sector {
+                azimuth_deg: boresight,
+                beamwidth_deg,
+                front_to_back_db,
+            } => {
+                let off = (azimuth_deg - boresight).rem_euclid(360.0);
+                let off = if off > 180.0 { 360.0 - off } else { off };
+                (12.0 * (off / beamwidth_deg).powi(2)).min(front_to_back_db)
+            }
+        }
+    }
+}
+
+/// Pixel size of the raster.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Resolution {
+    /// The posts of the finest DEM source at the site (3″ for SRTM3).
+    Native,
+    /// Pixels of about this size in metres (at the site's latitude).
+    Metres(f64),
+}
+
+/// A coverage request: one site, one frequency.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CoverageParams {
+    /// The site.
+    pub site: LonLat,
+    /// Antenna height above ground at the site, m.
+    pub tx_height_m: f64,
+    /// Receiver height above ground, m.
+    pub rx_height_m: f64,
+    /// Frequency, MHz.
+    pub freq_mhz: f64,
+    /// EIRP at boresight (transmitter power + antenna gain − feeder losses), dBm.
+    pub eirp_dbm: f64,
+    /// Receiver antenna gain, dBi.
+    pub rx_gain_dbi: f64,
+    /// Horizontal pattern of the site antenna.
+    pub pattern: AntennaPattern,
+    /// Radius of the map, m.
+    pub radius_m: f64,
+    /// Pixel size.
+    pub resolution: Resolution,
+    /// ITM settings.
+    pub itm: ItmSettings,
+}
+
+/// A north-up lon/lat grid (EPSG:4326): pixel (col, row) has its centre at
+/// `(west + (col + ½)·dx, north − (row + ½)·dy)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GeoGrid {
+    /// Western edge, degrees.
+    pub west_deg: f64,
+    /// Northern edge, degrees.
+    pub north_deg: f64,
+    /// Pixel width, degrees of longitude.
+    pub pixel_width_deg: f64,
+    /// Pixel height, degrees of latitude.
+    pub pixel_height_deg: f64,
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+}
+
+impl GeoGrid {
+    /// Centre of a pixel, (lon, lat) degrees.
+    #[must_use]
+    pub fn pixel_center(&self, col: usize, row: usize) -> (f64, f64) {
+        (
+            self.west_deg + (col as f64 + 0.5) * self.pixel_width_deg,
+            self.north_deg - (row as f64 + 0.5) * self.pixel_height_deg,
+        )
+    }
+
+    /// The pixel containing a point, if inside the grid.
+    #[must_use]
+    pub fn pixel_of(&self, p: LonLat) -> Option<(usize, usize)> {
+        let c = ((p.lon_deg - self.west_deg) / self.pixel_width_deg).floor();
+        let r = ((self.north_deg - p.lat_deg) / self.pixel_height_deg).floor();
+        (c >= 0.0 && r >= 0.0 && c < self.width as f64 && r < self.height as f64)
+            .then_some((c as usize, r as usize))
+    }
+
+    /// Southern edge, degrees.
+    #[must_use]
+    pub fn south_deg(&self) -> f64 {
+        self.north_deg - self.height as f64 * self.pixel_height_deg
+    }
+
+    /// Eastern edge, degrees.
+    #[must_use]
+    pub fn east_deg(&self) -> f64 {
+        self.west_deg + self.width as f64 * self.pixel_width_deg
+    }
+
+    /// Ground area of a pixel at latitude `lat_deg`, km².
+    #[must_use]
+    pub fn pixel_area_km2(&self, lat_deg: f64) -> f64 {
+        let r_km = EARTH_RADIUS_M / 1000.0;
+        (self.pixel_height_deg.to_radians() * r_km)
+            * (self.pixel_width_deg.to_radians() * r_km * lat_deg.to_radians().cos())
+    }
+}
+
+/// A terrain source the sweep read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TerrainSourceUsed {
+    /// Source name (tile or grid file).
+    pub name: String,
+    /// Resolution, arc-seconds.
+    pub resolution_arcsec: f64,
+    /// Resolution, metres.
+    pub resolution_m: f64,
+}
+
+/// Where a pixel's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RadialSample {
+    /// Radial index.
+    pub radial: usize,
+    /// Azimuth of the radial, degrees clockwise from north.
+    pub azimuth_deg: f64,
+    /// Sample index along the radial (0 is the site).
+    pub sample: usize,
+    /// Distance of the sample from the site, m.
+    pub distance_m: f64,
+}
+
+/// How the sweep was laid out; shared by coverage and viewshed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sweep {
+    /// The grid.
+    pub grid: GeoGrid,
+    /// Number of radials (evenly spaced in azimuth, the first due north).
+    pub radials: usize,
+    /// Distance between successive radial samples, m.
+    pub radial_step_m: f64,
+    /// Samples per radial, the site included.
+    pub samples_per_radial: usize,
+    /// Pixel size at the site, metres (east-west, north-south).
+    pub pixel_size_m: [f64; 2],
+    /// Radius, m.
+    pub radius_m: f64,
+}
+
+impl Sweep {
+    /// Lays out the grid and radials for a site and radius.
+    ///
+    /// # Errors
+    /// [`CoverageError::InvalidParameter`] for a non-positive radius or resolution,
+    /// [`CoverageError::Terrain`] when no DEM source covers the site, [`CoverageError::TooLarge`].
+    pub fn new(
+        dem: &DemSet,
+        site: LonLat,
+        radius_m: f64,
+        resolution: Resolution,
+    ) -> Result<Sweep, CoverageError> {
+        if !(radius_m.is_finite() && radius_m > 0.0 && radius_m <= 500_000.0) {
+            return Err(CoverageError::InvalidParameter {
+                name: "radius_m",
+                value: radius_m,
+                reason: "must be in (0, 500 km]",
+            });
+        }
+        let m_per_deg = EARTH_RADIUS_M.to_radians_factor();
+        let coslat = site.lat_deg.to_radians().cos().max(1e-6);
+        let (dx_deg, dy_deg, centre) = match resolution {
+            Resolution::Native => {
+                let at = dem.elevation(site)?;
+                let info = dem
+                    .source(at.source_index)
+                    .ok_or(CoverageError::InvalidParameter {
+                        name: "site",
+                        value: site.lon_deg,
+                        reason: "no DEM source at the site",
+                    })?;
+                // Pixel centres on the source's sample positions.
+                let geo = &info.geometry;
+                let dx = 1.0 / geo.per_deg_lon;
+                let dy = 1.0 / geo.per_deg_lat;
+                let cx = geo.lon0_deg + ((site.lon_deg - geo.lon0_deg) / dx).round() * dx;
+                let cy = geo.lat0_deg + ((site.lat_deg - geo.lat0_deg) / dy).round() * dy;
+                (dx, dy, (cx, cy))
+            }
+            Resolution::Metres(m) => {
+                if !(m.is_finite() && m > 0.0) {
+                    return Err(CoverageError::InvalidParameter {
+                        name: "resolution_m",
+                        value: m,
+                        reason: "must be positive",
+                    });
+                }
+                (
+                    m / (m_per_deg * coslat),
+                    m / m_per_deg,
+                    (site.lon_deg, site.lat_deg),
+                )
+            }
+        };
+        let px_m = [dx_deg * m_per_deg * coslat, dy_deg * m_per_deg];
+        let half_w = (radius_m / px_m[0]).ceil() as usize + 1;
+        let half_h = (radius_m / px_m[1]).ceil() as usize + 1;
+        let width = 2 * half_w + 1;
+        let height = 2 * half_h + 1;
+        let pixels = width.saturating_mul(height);
+        if pixels > MAX_PIXELS {
+            return Err(CoverageError::TooLarge {
+                pixels,
+                limit: MAX_PIXELS,
+            });
+        }
+        let grid = GeoGrid {
+            west_deg: centre.0 - (half_w as f64 + 0.5) * dx_deg,
+            north_deg: centre.1 + (half_h as f64 + 0.5) * dy_deg,
+            pixel_width_deg: dx_deg,
+            pixel_height_deg: dy_deg,
+            width,
+            height,
+        };
+        let px = px_m[0].min(px_m[1]);
+        let radials = ((2.0 * std::f64::consts::PI * radius_m / px).ceil() as usize).max(8);
+        let samples_per_radial = (radius_m / px).ceil() as usize + 2;
+        Ok(Sweep {
+            grid,
+            radials,
+            radial_step_m: px,
+            samples_per_radial,
+            pixel_size_m: px_m,
+            radius_m,
+        })
+    }
+
+    /// Azimuth of radial `r`, degrees.
+    #[must_use]
+    pub fn azimuth_deg(&self, r: usize) -> f64 {
+        r as f64 * 360.0 / self.radials as f64
+    }
+
+    /// The radial sample a pixel takes its value from; `None` outside the radius.
+    #[must_use]
+    pub fn pixel_sample(&self, site: LonLat, col: usize, row: usize) -> Option<RadialSample> {
+        let (lon, lat) = self.grid.pixel_center(col, row);
+        let (d, az) = distance_azimuth(site, lon, lat);
+        if d > self.radius_m {
+            return None;
+        }
+        let step_az = 360.0 / self.radials as f64;
+        let radial = ((az / step_az).round() as usize) % self.radials;
+        let sample =
+            ((d / self.radial_step_m).round() as usize).clamp(1, self.samples_per_radial - 1);
+        Some(RadialSample {
+            radial,
+            azimuth_deg: self.azimuth_deg(radial),
+            sample,
+            distance_m: sample as f64 * self.radial_step_m,
+        })
+    }
+
+    /// Pixel → (radial, sample) for every pixel (`u32::MAX` radial outside the radius), and the
+    /// per-radial flags of the samples some pixel uses.
+    fn assign(&self, site: LonLat) -> (Vec<(u32, u32)>, Vec<bool>) {
+        let g = &self.grid;
+        let n = self.samples_per_radial;
+        let assign: Vec<(u32, u32)> = (0..g.height)
+            .into_par_iter()
+            .flat_map_iter(|row| {
+                (0..g.width).map(move |col| match self.pixel_sample(site, col, row) {
+                    Some(s) => (s.radial as u32, s.sample as u32),
+                    None => (u32::MAX, 0),
+                })
+            })
+            .collect();
+        let mut needed = vec![false; self.radials * n];
+        for &(r, k) in &assign {
+            if r != u32::MAX {
+                needed[r as usize * n + k as usize] = true;
+            }
+        }
+        (assign, needed)
+    }
+}
+
+/// Metres per degree of arc on the sphere.
+trait RadiansFactor {
+    fn to_radians_factor(self) -> f64;
+}
+
+impl RadiansFactor for f64 {
+    fn to_radians_factor(self) -> f64 {
+        self * std::f64::consts::PI / 180.0
+    }
+}
+
+/// Great-circle distance (m, on [`EARTH_RADIUS_M`]) and initial azimuth (degrees 0–360) from
+/// `a` to (lon, lat).
+#[must_use]
+pub fn distance_azimuth(a: LonLat, lon_deg: f64, lat_deg: f64) -> (f64, f64) {
+    let (p1, p2) = (a.lat_deg.to_radians(), lat_deg.to_radians());
+    let dl = (lon_deg - a.lon_deg).to_radians();
+    let h = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    let d = 2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin();
+    let y = dl.sin() * p2.cos();
+    let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos();
+    let az = y.atan2(x).to_degrees().rem_euclid(360.0);
+    (d, az)
+}
+
+/// A received-power map.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageMap {
+    /// The request.
+    pub params: CoverageParams,
+    /// Grid and radials.
+    pub sweep: Sweep,
+    /// Received power per pixel, row-major from the north-west corner, dBm; NaN outside the
+    /// radius or where ITM refused the path.
+    #[serde(skip)]
+    pub rx_power_dbm: Vec<f32>,
+    /// ITM basic transmission loss per pixel, dB (NaN as above).
+    #[serde(skip)]
+    pub loss_db: Vec<f32>,
+    /// ITM evaluations made (distinct radial samples used by some pixel).
+    pub evaluations: usize,
+    /// Samples where ITM returned an error (their pixels are NaN).
+    pub failed_evaluations: usize,
+    /// Terrain samples interpolated over voids.
+    pub filled_voids: usize,
+    /// The DEM sources read, finest first.
+    pub terrain: Vec<TerrainSourceUsed>,
+}
+
+/// Per-radial outcome of a sweep.
+struct RadialOut {
+    values: Vec<f32>,
+    failed: usize,
+    filled: usize,
+    finest: usize,
+    coarsest: usize,
+}
+
+fn terrain_used(dem: &DemSet, mut idx: Vec<usize>) -> Vec<TerrainSourceUsed> {
+    idx.sort_unstable();
+    idx.dedup();
+    let mut v: Vec<TerrainSourceUsed> = idx
+        .into_iter()
+        .filter_map(|i| dem.source(i))
+        .map(|s| TerrainSourceUsed {
+            name: s.name.clone(),
+            resolution_arcsec: s.resolution_arcsec(),
+            resolution_m: s.resolution_m(),
+        })
+        .collect();
+    v.sort_by(|a, b| a.resolution_arcsec.total_cmp(&b.resolution_arcsec));
+    v
+}
+
+/// Computes a received-power map (see the module docs). Uses all rayon threads.
+///
+/// # Errors
+/// [`CoverageError::InvalidParameter`] for bad heights, power or pattern;
+/// [`CoverageError::Itm`] when ITM rejects the parameters; [`CoverageError::Terrain`] when a
+/// radial leaves the DEM (the error names the missing tile).
+pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, CoverageError> {
+    for (name, v) in [
+        ("eirp_dbm", params.eirp_dbm),
+        ("rx_gain_dbi", params.rx_gain_dbi),
+    ] {
+        if !v.is_finite() {
+            return Err(CoverageError::InvalidParameter {
+                name,
+                value: v,
+                reason: "must be finite",
+            });
+        }
+    }
+    if let AntennaPattern::Sector {
+        beamwidth_deg,
+        front_to_back_db,
+        azimuth_deg,
+    } = params.pattern
+    {
+        if !(beamwidth_deg > 0.0 && beamwidth_deg <= 360.0) {
+            return Err(CoverageError::InvalidParameter {
+                name: "beamwidth_deg",
+                value: beamwidth_deg,
+                reason: "must be in (0, 360]",
+            });
+        }
+        if !(front_to_back_db >= 0.0 && front_to_back_db.is_finite() && azimuth_deg.is_finite()) {
+            return Err(CoverageError::InvalidParameter {
+                name: "front_to_back_db",
+                value: front_to_back_db,
+                reason: "must be finite and ≥ 0 (and the azimuth finite)",
+            });
+        }
+    }
+    let itm_params = params.itm.params(params.freq_mhz);
+    let var = params.itm.variability();
+    // Check the ITM parameters once, on a flat 1 km path, so a bad input is one clear error.
+    itm::p2p(
+        itm::Profile {
+            resolution_m: 500.0,
+            elevations_m: &[0.0, 0.0, 0.0],
+        },
+        params.tx_height_m,
+        params.rx_height_m,
+        &itm_params,
+        var,
+    )?;
+    let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
+    let (assign, needed) = sweep.assign(params.site);
+    let n = sweep.samples_per_radial;
+    let step = sweep.radial_step_m;
+    let outs: Vec<RadialOut> = (0..sweep.radials)
+        .into_par_iter()
+        .map_init(
+            || (dem.sampler(), vec![0.0f64; n]),
+            |(sampler, z), r| -> Result<RadialOut, CoverageError> {
+                let need = &needed[r * n..(r + 1) * n];
+                let mut values = vec![f32::NAN; n];
+                let summary = sampler.sample_radial(params.site, sweep.azimuth_deg(r), step, z)?;
+                let mut failed = 0;
+                for (k, _) in need.iter().enumerate().filter(|(_, u)| **u) {
+                    let prefix = itm::Profile {
+                        resolution_m: step,
+                        elevations_m: &z[..=k],
+                    };
+                    let loss = itm::prepare_p2p(
+                        prefix,
+                        params.tx_height_m,
+                        params.rx_height_m,
+                        itm_params.n_0,
+                    )
+                    .and_then(|p| itm::evaluate(&p, &itm_params, var));
+                    match loss {
+                        Ok(o) => values[k] = o.a_db as f32,
+                        Err(_) => failed += 1,
+                    }
+                }
+                Ok(RadialOut {
+                    values,
+                    failed,
+                    filled: summary.filled_voids,
+                    finest: summary.finest_source,
+                    coarsest: summary.coarsest_source,
+                })
+            },
+        )
+        .collect::<Result<_, _>>()?;
+    let evaluations = needed.iter().filter(|u| **u).count();
+    let g = sweep.grid;
+    let mut loss_db = vec![f32::NAN; assign.len()];
+    let mut rx_power_dbm = vec![f32::NAN; assign.len()];
+    for (i, &(r, k)) in assign.iter().enumerate() {
+        if r == u32::MAX {
+            continue;
+        }
+        let loss = outs[r as usize].values[k as usize];
+        loss_db[i] = loss;
+        let (lon, lat) = g.pixel_center(i % g.width, i / g.width);
+        let az = distance_azimuth(params.site, lon, lat).1;
+        let p = params.eirp_dbm - params.pattern.attenuation_db(az) + params.rx_gain_dbi
+            - f64::from(loss);
+        rx_power_dbm[i] = p as f32;
+    }
+    let terrain = terrain_used(
+        dem,
+        outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect(),
+    );
+    Ok(CoverageMap {
+        params: *params,
+        sweep,
+        rx_power_dbm,
+        loss_db,
+        evaluations,
+        failed_evaluations: outs.iter().map(|o| o.failed).sum(),
+        filled_voids: outs.iter().map(|o| o.filled).sum(),
+        terrain,
+    })
+}
+
+/// A settlement to count: id, position, population.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettlementPoint {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Position.
+    pub position: LonLat,
+    /// Population (0 when unknown).
+    pub population: u64,
+}
+
+/// A settlement inside the map and its received power.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettlementCoverage {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Distance from the site, m.
+    pub distance_m: f64,
+    /// Received power at its pixel, dBm.
+    pub rx_power_dbm: f64,
+    /// Population.
+    pub population: u64,
+    /// Whether the power reaches the threshold.
+    pub covered: bool,
+}
+
+/// What a map covers above a threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageSummary {
+    /// The threshold, dBm.
+    pub threshold_dbm: f64,
+    /// Area with power ≥ threshold, km².
+    pub covered_area_km2: f64,
+    /// Area evaluated (inside the radius), km².
+    pub evaluated_area_km2: f64,
+    /// Settlements within the radius, with their power, nearest first.
+    pub settlements: Vec<SettlementCoverage>,
+    /// Settlements covered.
+    pub settlements_covered: usize,
+    /// Population of the settlements covered.
+    pub population_covered: u64,
+    /// Population of the settlements within the radius.
+    pub population_in_radius: u64,
+}
+
+/// Settlements and population covered by `map` at `threshold_dbm` (an RSRP-like level or a
+/// receiver sensitivity).
+#[must_use]
+pub fn summarize(
+    map: &CoverageMap,
+    settlements: &[SettlementPoint],
+    threshold_dbm: f64,
+) -> CoverageSummary {
+    let g = &map.sweep.grid;
+    let mut covered_area_km2 = 0.0;
+    let mut evaluated_area_km2 = 0.0;
+    for row in 0..g.height {
+        let a = g.pixel_area_km2(g.pixel_center(0, row).1);
+        for v in &map.rx_power_dbm[row * g.width..(row + 1) * g.width] {
+            if v.is_nan() {
+                continue;
+            }
+            evaluated_area_km2 += a;
+            if f64::from(*v) >= threshold_dbm {
+                covered_area_km2 += a;
+            }
+        }
+    }
+    let mut out: Vec<SettlementCoverage> = settlements
+        .iter()
+        .filter_map(|s| {
+            let (col, row) = g.pixel_of(s.position)?;
+            let v = f64::from(map.rx_power_dbm[row * g.width + col]);
+            if v.is_nan() {
+                return None;
+            }
+            let d = map.params.site.haversine_distance_m(s.position);
+            Some(SettlementCoverage {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                distance_m: d,
+                rx_power_dbm: v,
+                population: s.population,
+                covered: v >= threshold_dbm,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    CoverageSummary {
+        threshold_dbm,
+        covered_area_km2,
+        evaluated_area_km2,
+        settlements_covered: out.iter().filter(|s| s.covered).count(),
+        population_covered: out.iter().filter(|s| s.covered).map(|s| s.population).sum(),
+        population_in_radius: out.iter().map(|s| s.population).sum(),
+        settlements: out,
+    }
+}
+
+/// A line-of-sight viewshed request.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ViewshedParams {
+    /// Observer (antenna) position.
+    pub site: LonLat,
+    /// Observer height above ground, m.
+    pub tx_height_m: f64,
+    /// Target height above ground, m.
+    pub rx_height_m: f64,
+    /// Radius, m.
+    pub radius_m: f64,
+    /// Pixel size.
+    pub resolution: Resolution,
+    /// Effective earth-radius factor (4/3 standard).
+    pub k_factor: f64,
+}
+
+/// Value of a viewshed pixel outside the radius.
+pub const VIEWSHED_NODATA: u8 = 255;
+
+/// A boolean viewshed: 1 visible, 0 hidden, [`VIEWSHED_NODATA`] outside the radius.
+#[derive(Debug, Clone, Serialize)]
+pub struct Viewshed {
+    /// The request.
+    pub params: ViewshedParams,
+    /// Grid and radials.
+    pub sweep: Sweep,
+    /// Per pixel, row-major from the north-west corner.
+    #[serde(skip)]
+    pub visible: Vec<u8>,
+    /// Visible area, km².
+    pub visible_area_km2: f64,
+    /// Area inside the radius, km².
+    pub evaluated_area_km2: f64,
+    /// The DEM sources read, finest first.
+    pub terrain: Vec<TerrainSourceUsed>,
+}
+
+/// Visibility of every sample of a radial `z` (step `step_m`) from an antenna `tx_height_m`
+/// above `z[0]`, for targets `rx_height_m` above ground, earth radius `k · R`.
+/// `out[0]` is true.
+pub fn radial_visibility(
+    z: &[f64],
+    step_m: f64,
+    tx_height_m: f64,
+    rx_height_m: f64,
+    k_factor: f64,
+    out: &mut [bool],
+) {
+    let Some(&z0) = z.first() else { return };
+    let h0 = z0 + tx_height_m;
+    let curv = 1.0 / (2.0 * k_factor * crate::los::EARTH_RADIUS_M);
+    let mut max_slope = f64::NEG_INFINITY;
+    for (i, (zi, o)) in z.iter().zip(out.iter_mut()).enumerate() {
+        if i == 0 {
+            *o = true;
+            continue;
+        }
+        let d = i as f64 * step_m;
+        let drop = d * d * curv;
+        let target = (zi + rx_height_m - drop - h0) / d;
+        // Visible when the target clears every earlier sample (ties count as clear).
+        *o = target >= max_slope;
+        let ground = (zi - drop - h0) / d;
+        if ground > max_slope {
+            max_slope = ground;
+        }
+    }
+}
+
+/// Computes a line-of-sight viewshed on the coverage grid (see the module docs).
+///
+/// # Errors
+/// As [`coverage`] for the grid and terrain; [`CoverageError::InvalidParameter`] for negative
+/// heights or a non-positive k.
+pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, CoverageError> {
+    for (name, v) in [
+        ("tx_height_m", params.tx_height_m),
+        ("rx_height_m", params.rx_height_m),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(CoverageError::InvalidParameter {
+                name,
+                value: v,
+                reason: "must be finite and ≥ 0",
+            });
+        }
+    }
+    if !(params.k_factor.is_finite() && params.k_factor > 0.0) {
+        return Err(CoverageError::InvalidParameter {
+            name: "k_factor",
+            value: params.k_factor,
+            reason: "must be positive",
+        });
+    }
+    let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
+    let (assign, _) = sweep.assign(params.site);
+    let n = sweep.samples_per_radial;
+    let outs: Vec<(Vec<bool>, usize, usize)> = (0..sweep.radials)
+        .into_par_iter()
+        .map_init(
+            || (dem.sampler(), vec![0.0f64; n]),
+            |(sampler, z), r| -> Result<_, CoverageError> {
+                let s = sampler.sample_radial(
+                    params.site,
+                    sweep.azimuth_deg(r),
+                    sweep.radial_step_m,
+                    z,
+                )?;
+                let mut vis = vec![false; n];
+                radial_visibility(
+                    z,
+                    sweep.radial_step_m,
+                    params.tx_height_m,
+                    params.rx_height_m,
+                    params.k_factor,
+                    &mut vis,
+                );
+                Ok((vis, s.finest_source, s.coarsest_source))
+            },
+        )
+        .collect::<Result<_, _>>()?;
+    let g = sweep.grid;
+    let mut visible = vec![VIEWSHED_NODATA; assign.len()];
+    let mut visible_area_km2 = 0.0;
+    let mut evaluated_area_km2 = 0.0;
+    for (i, &(r, k)) in assign.iter().enumerate() {
+        if r == u32::MAX {
+            continue;
+        }
+        let a = g.pixel_area_km2(g.pixel_center(0, i / g.width).1);
+        evaluated_area_km2 += a;
+        let v = outs[r as usize].0[k as usize];
+        visible[i] = u8::from(v);
+        if v {
+            visible_area_km2 += a;
+        }
+    }
+    let terrain = terrain_used(dem, outs.iter().flat_map(|o| [o.1, o.2]).collect());
+    Ok(Viewshed {
+        params: *params,
+        sweep,
+        visible,
+        visible_area_km2,
+        evaluated_area_km2,
+        terrain,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sector_pattern_is_symmetric_and_capped() {
+        let p = AntennaPattern::Sector {
+            azimuth_deg: 350.0,
+            beamwidth_deg: 65.0,
+            front_to_back_db: 25.0,
+        };
+        assert_eq!(p.attenuation_db(350.0), 0.0);
+        assert!((p.attenuation_db(10.0) - p.attenuation_db(330.0)).abs() < 1e-9);
+        assert!((p.attenuation_db(350.0 + 32.5) - 3.0).abs() < 1e-9);
+        assert_eq!(p.attenuation_db(170.0), 25.0);
+    }
+
+    #[test]
+    fn flat_earth_visibility_ends_at_the_radio_horizon() {
+        // Smooth earth at 0 m, antenna 40 m, target on the ground: visible up to the
+        // 4/3-earth radio horizon sqrt(2 k R h), hidden beyond it.
+        let z = vec![0.0; 2000];
+        let mut vis = vec![false; 2000];
+        radial_visibility(&z, 50.0, 40.0, 0.0, 4.0 / 3.0, &mut vis);
+        let horizon_m = (2.0 * 4.0 / 3.0 * crate::los::EARTH_RADIUS_M * 40.0).sqrt();
+        let i_h = (horizon_m / 50.0) as usize;
+        assert!(vis[..i_h - 5].iter().all(|v| *v));
+        assert!(vis[i_h + 5..].iter().all(|v| !*v));
+        // A 100 m ridge at 5 km hides low ground just behind it.
+        let mut z = vec![0.0; 400];
+        z[100] = 100.0;
+        radial_visibility(&z, 50.0, 10.0, 2.0, 4.0 / 3.0, &mut vis[..400]);
+        assert!(vis[100]);
+        assert!(!vis[110]);
+    }
+}
