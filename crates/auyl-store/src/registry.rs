@@ -135,6 +135,15 @@ struct Pending {
 }
 
 impl Store {
+    /// The `n`-th (1-based) bind placeholder. SQLite gets plain `?`: sqlx resolves `$n` there by
+    /// name, which costs a search per parameter and made large multi-row statements quadratic.
+    fn placeholder(&self, n: usize) -> String {
+        match self.backend {
+            crate::Backend::Sqlite => "?".to_string(),
+            crate::Backend::Postgres => format!("${n}"),
+        }
+    }
+
     /// Upserts `records` (all of one layer) on their stable key in one transaction and reports
     /// what was added, changed and unchanged. Records the source does not mention are kept.
     pub async fn import(
@@ -219,7 +228,7 @@ impl Store {
                     let ph = (0..per_row)
                         .map(|_| {
                             n += 1;
-                            format!("${n}")
+                            self.placeholder(n)
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
