@@ -128,9 +128,10 @@ fn bind_value<'q>(
     }
 }
 
+/// A record to write: its index in the caller's slice and its content hash. Values are derived
+/// again when the statement is built, so an import never holds a second copy of every record.
 struct Pending {
-    values: Vec<Value>,
-    geom: Option<Vec<u8>>,
+    index: usize,
     hash: String,
 }
 
@@ -167,7 +168,7 @@ impl Store {
         let mut diff = ImportDiff::default();
         let mut pending = Vec::new();
         let mut mentioned = 0u64;
-        for r in records {
+        for (index, r) in records.iter().enumerate() {
             let values = r.to_values();
             let geom = wkb(r)?;
             let hash = content_hash(&values, geom.as_deref());
@@ -192,7 +193,7 @@ impl Store {
                     }
                 }
             }
-            pending.push(Pending { values, geom, hash });
+            pending.push(Pending { index, hash });
         }
         diff.not_in_source = existing.len() as u64 - mentioned;
         if run.mode == WriteMode::DryRun {
@@ -242,11 +243,12 @@ impl Store {
             );
             let mut q = sqlx::query(trusted(sql));
             for p in chunk {
-                for (v, f) in p.values.iter().zip(fields) {
-                    q = bind_value(q, v.clone(), f.ty);
+                let r = &records[p.index];
+                for (v, f) in r.to_values().into_iter().zip(fields) {
+                    q = bind_value(q, v, f.ty);
                 }
                 q = q
-                    .bind(p.geom.clone())
+                    .bind(wkb(r)?)
                     .bind(p.hash.clone())
                     .bind(run.source.to_string())
                     .bind(run.at.to_string());
