@@ -22,6 +22,7 @@ mod columns;
 mod error;
 mod gpkg;
 mod import;
+pub mod raster;
 mod read;
 mod text;
 mod write;
