@@ -151,19 +151,10 @@ pub async fn import_layer(
     if layer == Layer::Settlements {
         let mut areas = store.load(Layer::Regions).await?;
         areas.extend(store.load(Layer::Districts).await?);
-        let areas: Vec<_> = areas
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Area(a) => Some(a),
-                _ => None,
-            })
-            .collect();
+        let areas: Vec<_> = areas.into_iter().filter_map(Record::into_area).collect();
         let mut settlements: Vec<Settlement> = records
             .into_iter()
-            .filter_map(|r| match r {
-                Record::Settlement(s) => Some(s),
-                _ => None,
-            })
+            .filter_map(Record::into_settlement)
             .collect();
         if !areas.is_empty() {
             let a = assign_areas(&mut settlements, &areas, AREA_TOLERANCE_M);
@@ -280,19 +271,13 @@ pub async fn registry_summary(
         .load(Layer::Settlements)
         .await?
         .into_iter()
-        .filter_map(|r| match r {
-            Record::Settlement(s) => Some(s),
-            _ => None,
-        })
+        .filter_map(Record::into_settlement)
         .collect();
     let regions: Vec<_> = store
         .load(Layer::Regions)
         .await?
         .into_iter()
-        .filter_map(|r| match r {
-            Record::Area(a) => Some(a),
-            _ => None,
-        })
+        .filter_map(Record::into_area)
         .collect();
     let counts = layer_counts(store).await?;
     Ok((summarise(&settlements, &regions, counts, targets), counts))

@@ -564,6 +564,22 @@ impl Record {
         })
     }
 
+    /// The settlement, if this is one.
+    pub fn into_settlement(self) -> Option<Settlement> {
+        match self {
+            Record::Settlement(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The administrative area, if this is one.
+    pub fn into_area(self) -> Option<AdminArea> {
+        match self {
+            Record::Area(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The layer the record belongs to.
     pub fn layer(&self) -> Layer {
         match self {
