@@ -151,6 +151,15 @@ fn aliases(field: &str) -> &'static [&'static str] {
     }
 }
 
+/// Whether a header names a canonical field of any layer, or one of its aliases.
+pub(crate) fn is_known_header(header: &str) -> bool {
+    let h = normalise_header(header);
+    Layer::ALL
+        .iter()
+        .flat_map(|l| l.fields())
+        .any(|f| f.name == h || aliases(f.name).contains(&h.as_str()))
+}
+
 /// For each canonical field of a layer, the index of the file column holding it, if any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnMap {

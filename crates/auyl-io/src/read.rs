@@ -185,11 +185,33 @@ fn read_workbook(path: &Path, prefer: Option<&str>) -> Result<RawTable> {
         .cloned()
         .ok_or_else(|| bad(&"the workbook has no sheets"))?;
     let range = wb.worksheet_range(&sheet).map_err(|e| bad(&e))?;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let mut iter = range
+    let (row0, _) = range.start().unwrap_or((0, 0));
+    // Office spreadsheets often carry a title and blank rows above the header: take the row among
+    // the first few that names the most known fields, else the first non-empty row.
+    const HEADER_SEARCH_ROWS: usize = 20;
+    let score = |r: &[Data]| {
+        r.iter()
+            .filter(|c| matches!(c, Data::String(s) if crate::columns::is_known_header(s)))
+            .count()
+    };
+    let first_non_empty = range
         .rows()
+        .position(|r| !r.iter().all(|c| matches!(c, Data::Empty)));
+    let best = range
+        .rows()
+        .take(HEADER_SEARCH_ROWS)
         .enumerate()
-        .skip_while(|(_, r)| r.iter().all(|c| matches!(c, Data::Empty)));
+        .map(|(i, r)| (score(r), i))
+        .filter(|(s, _)| *s > 0)
+        // Most known names; the earliest row on a tie.
+        .max_by_key(|&(s, i)| (s, std::cmp::Reverse(i)))
+        .map(|(_, i)| i);
+    let Some(header_at) = best.or(first_non_empty) else {
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
+    };
+    let mut iter = range.rows().enumerate().skip(header_at);
     let Some((_, header)) = iter.next() else {
         return Err(Error::Empty {
             path: path.to_path_buf(),
@@ -221,7 +243,6 @@ fn read_workbook(path: &Path, prefer: Option<&str>) -> Result<RawTable> {
             geometry: None,
         });
     }
-    let _ = col0;
     Ok(RawTable {
         path: path.to_path_buf(),
         format: format!("workbook, sheet `{sheet}`"),
