@@ -44,10 +44,10 @@ echo "== coverage, radius $R_KM km, $(nproc) cores, load $(cut -d' ' -f1-3 /proc
   -ano splat_itwom.txt -o splat_itwom.ppm > splat_itwom.log 2> splat_itwom.time
 /usr/bin/time -v "$AUYL" radio coverage --site $LON,$LAT --height-m $H --freq-mhz $F \
   --radius-km "$R_KM" --rx-height-m $RX --eirp-dbm 0 --no-settlements --json \
-  -o auyl_cov.tif --png auyl_cov.png > auyl_cov.json 2> auyl_cov.time
+  -o auyl_cov.tif --png auyl_cov.png > auyl_cov.report.json 2> auyl_cov.time
 SP_ITM=$(wall splat_itm.time); SP_ITWOM=$(wall splat_itwom.time); AU=$(wall auyl_cov.time)
 N_SPLAT=$(grep -c '^[0-9]' splat_itm.txt || true)
-N_AUYL=$(python3 -c "import json;d=json.load(open('auyl_cov.json'));print(d['itm_evaluations'], d['grid']['width']*d['grid']['height'], round(d['seconds'],2))")
+N_AUYL=$(python3 -c "import json;d=json.load(open('auyl_cov.report.json'));print(d['itm_evaluations'], d['grid']['width']*d['grid']['height'], round(d['seconds'],2))")
 echo "SPLAT! -olditm (ITM):  ${SP_ITM} s wall, peak $(peak splat_itm.time) MiB, $N_SPLAT points"
 echo "SPLAT! ITWOM:          ${SP_ITWOM} s wall, peak $(peak splat_itwom.time) MiB"
 echo "auyl radio coverage:   ${AU} s wall (process, incl. DEM load + GeoTIFF/PNG), peak $(peak auyl_cov.time) MiB; ITM evaluations, grid pixels, sweep s: $N_AUYL"

@@ -492,6 +492,28 @@ struct RadialOut {
     coarsest: usize,
 }
 
+/// The finest source at points of the grid (every 8th pixel inside the radius), so that every
+/// tile the sweep read is named, not only the finest and coarsest of each radial.
+fn grid_sources(dem: &DemSet, site: LonLat, sweep: &Sweep) -> Vec<usize> {
+    let g = &sweep.grid;
+    let mut out = Vec::new();
+    for row in (0..g.height).step_by(8) {
+        for col in (0..g.width).step_by(8) {
+            let (lon, lat) = g.pixel_center(col, row);
+            if distance_azimuth(site, lon, lat).0 > sweep.radius_m {
+                continue;
+            }
+            if let Ok(p) = LonLat::new(lon, lat)
+                && let Some(&first) = dem.sources_at(p).first()
+                && !out.contains(&first)
+            {
+                out.push(first);
+            }
+        }
+    }
+    out
+}
+
 fn terrain_used(dem: &DemSet, mut idx: Vec<usize>) -> Vec<TerrainSourceUsed> {
     idx.sort_unstable();
     idx.dedup();
@@ -617,10 +639,9 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             - f64::from(loss);
         rx_power_dbm[i] = p as f32;
     }
-    let terrain = terrain_used(
-        dem,
-        outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect(),
-    );
+    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect();
+    used.extend(grid_sources(dem, params.site, &sweep));
+    let terrain = terrain_used(dem, used);
     Ok(CoverageMap {
         params: *params,
         sweep,
@@ -874,7 +895,9 @@ pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, Cover
             visible_area_km2 += a;
         }
     }
-    let terrain = terrain_used(dem, outs.iter().flat_map(|o| [o.1, o.2]).collect());
+    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.1, o.2]).collect();
+    used.extend(grid_sources(dem, params.site, &sweep));
+    let terrain = terrain_used(dem, used);
     Ok(Viewshed {
         params: *params,
         sweep,
