@@ -22,6 +22,13 @@ pub(crate) fn atomic_write(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) 
         .tempfile_in(dir)
         .map_err(io_err(path))?;
     fill(tmp.path())?;
+    // Temporary files are created owner-only (0600); an exported file is for others to read too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(io_err(path))?;
+    }
     tmp.persist(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e.error,

@@ -93,3 +93,14 @@ fn header_below_a_title_and_rows_numbered_as_excel_shows_them() {
         other => panic!("expected a row error, got {other:?}"),
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn exported_files_are_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orgs.csv");
+    auyl_io::export_file(&path, Layer::Organisations, &[]).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "{mode:o}");
+}
