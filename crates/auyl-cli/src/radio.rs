@@ -865,27 +865,7 @@ fn itm_batch(a: &ItmBatchArgs, json: bool) -> Result<()> {
     let results = itm::itm_batch(&cases, &profiles);
     let seconds = t0.elapsed().as_secs_f64();
     let out = &a.output;
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".auyl-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file next to {}", out.display()))?;
-    {
-        let mut w = csv::Writer::from_path(tmp.path())
-            .with_context(|| format!("writing {}", out.display()))?;
-        for r in &results {
-            w.serialize(r)
-                .with_context(|| format!("writing {}", out.display()))?;
-        }
-        w.flush()
-            .with_context(|| format!("writing {}", out.display()))?;
-    }
-    tmp.persist(out)
-        .with_context(|| format!("writing {}", out.display()))?;
+    auyl_io::write_csv_rows(out, &results).with_context(|| format!("writing {}", out.display()))?;
     let report = BatchReport {
         cases: results.len(),
         profiles: profiles.len(),

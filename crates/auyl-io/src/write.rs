@@ -211,6 +211,23 @@ fn write_xlsx(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Resu
     wb.save(tmp).map_err(x)
 }
 
+/// Writes any serde-serialisable rows as CSV (header from the field names), atomically.
+pub fn write_csv_rows<T: serde::Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    atomic_write(path, |tmp| {
+        let mut w = csv::Writer::from_path(tmp).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        for r in rows {
+            w.serialize(r).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e),
+            })?;
+        }
+        w.flush().map_err(io_err(path))
+    })
+}
+
 /// Writes a rejects report (one line per invalid row: row, field, message) as CSV.
 pub fn write_rejects(path: &Path, rejects: &[RowError]) -> Result<()> {
     atomic_write(path, |tmp| {
