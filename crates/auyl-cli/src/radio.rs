@@ -844,23 +844,14 @@ struct BatchReport {
 }
 
 fn itm_batch(a: &ItmBatchArgs, json: bool) -> Result<()> {
-    let mut rdr = csv::Reader::from_path(&a.cases)
-        .with_context(|| format!("opening {}", a.cases.display()))?;
-    let mut cases = Vec::new();
-    for (i, row) in rdr.deserialize::<itm::ItmCase>().enumerate() {
-        cases.push(row.with_context(|| format!("{}: row {}", a.cases.display(), i + 2))?);
-    }
-    let text = std::fs::read_to_string(&a.profiles)
-        .with_context(|| format!("reading {}", a.profiles.display()))?;
-    let mut profiles = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let p: itm::ItmProfile = serde_json::from_str(line)
-            .with_context(|| format!("{}: line {}", a.profiles.display(), i + 1))?;
-        profiles.insert(p.profile_id.clone(), p);
-    }
+    let cases: Vec<itm::ItmCase> =
+        auyl_io::read_csv_rows(&a.cases).context("reading the ITM cases")?;
+    let profiles: HashMap<String, itm::ItmProfile> =
+        auyl_io::read_json_lines::<itm::ItmProfile>(&a.profiles)
+            .context("reading the ITM profiles")?
+            .into_iter()
+            .map(|p| (p.profile_id.clone(), p))
+            .collect();
     let t0 = Instant::now();
     let results = itm::itm_batch(&cases, &profiles);
     let seconds = t0.elapsed().as_secs_f64();

@@ -30,6 +30,6 @@ mod write;
 pub use columns::ColumnMap;
 pub use error::{Error, Result, RowError};
 pub use import::{Import, ImportOptions, import_file, import_table};
-pub use read::{Cell, RawRow, RawTable, read_table};
+pub use read::{Cell, RawRow, RawTable, read_csv_rows, read_json_lines, read_table};
 pub use text::{decode_text, parse_real};
 pub use write::{export_file, write_csv_rows, write_rejects};

@@ -342,3 +342,40 @@ fn read_geojson(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         rows,
     })
 }
+
+/// Reads a CSV file into typed rows by column name (extra columns are ignored). An error names
+/// the file and the row as a spreadsheet shows it.
+pub fn read_csv_rows<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let (ext, gz) = extension(path);
+    let bytes = read_bytes(path, gz && ext == "csv")?;
+    let (text, _) = decode_text(&bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(detect_separator(&text))
+        .from_reader(text.as_bytes());
+    rdr.deserialize()
+        .enumerate()
+        .map(|(i, row)| {
+            row.map_err(|e| Error::Malformed {
+                path: path.to_path_buf(),
+                message: format!("row {}: {e}", i + 2),
+            })
+        })
+        .collect()
+}
+
+/// Reads a JSON Lines file (one JSON object per line; blank lines skipped) into typed values.
+/// An error names the file and the line.
+pub fn read_json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    let (_, gz) = extension(path);
+    let (text, _) = decode_text(&read_bytes(path, gz)?);
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| Error::Malformed {
+                path: path.to_path_buf(),
+                message: format!("line {}: {e}", i + 1),
+            })
+        })
+        .collect()
+}
