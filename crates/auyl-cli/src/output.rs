@@ -10,17 +10,9 @@ fn print_json(v: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-/// Thousands with a thin space, as the programme's reports write them.
+/// A count with thousands separators.
 pub fn n(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    auyl_model::thousands(x)
 }
 
 pub fn import_report(r: &ImportReport, json: bool) -> Result<()> {

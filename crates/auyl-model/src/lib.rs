@@ -48,4 +48,6 @@ pub use org::{OrgKind, Organisation};
 pub use population::{PopulationEstimate, estimate_missing_population};
 pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, Value};
 pub use settlement::{Names, Population, Settlement, SettlementKind};
-pub use summary::{LayerCounts, ProgrammeTargets, RegionSummary, RegistrySummary, summarise};
+pub use summary::{
+    LayerCounts, ProgrammeTargets, RegionSummary, RegistrySummary, summarise, thousands,
+};

@@ -142,15 +142,16 @@ pub fn summarise(
     let no_pop = total.rural_settlements - total.rural_with_reported_population;
     if no_pop > 0 {
         gaps.push(format!(
-            "{no_pop} of {} rural settlements ({:.0} %) have no reported population; {} people ({:.0} % of rural people) are estimates (flagged `estimated`).",
-            total.rural_settlements,
+            "{} of {} rural settlements ({:.0} %) have no reported population; {} people ({:.0} % of rural people) are estimates (flagged `estimated`).",
+            thousands(no_pop),
+            thousands(total.rural_settlements),
             pct(no_pop, total.rural_settlements),
-            total.rural_people_estimated,
+            thousands(total.rural_people_estimated),
             pct(total.rural_people_estimated, rural_people),
         ));
     }
     if unnamed > 0 {
-        gaps.push(format!("{unnamed} settlements have no name (mostly farmsteads and wintering places): probably not programme targets."));
+        gaps.push(format!("{} settlements have no name (mostly farmsteads and wintering places): probably not programme targets.", thousands(unnamed)));
     }
     if counts.masts == 0 {
         gaps.push("No masts: existing mobile coverage is unknown. Import operators' site lists with `auyl import masts FILE`.".into());
@@ -187,10 +188,36 @@ pub fn summarise(
     }
 }
 
+/// A count with thousands separated by commas (`9,341`), as the programme's reports write them.
+pub fn thousands(x: u64) -> String {
+    let s = x.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn pct(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
         100.0 * a as f64 / b as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(7_600_000), "7,600,000");
     }
 }
