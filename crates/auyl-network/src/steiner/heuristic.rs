@@ -16,6 +16,7 @@
 //! All loops visit nodes and edges in index order and break ties by index, so results are
 //! deterministic; the budget is only polled between moves.
 
+use super::Item;
 use super::SteinerInstance;
 use super::reduce::Reduced;
 use crate::budget::Budget;
@@ -154,20 +155,6 @@ impl Csr {
 
     fn cost(&self, edges: &[u32]) -> f64 {
         edges.iter().map(|&e| self.ew[e as usize]).sum()
-    }
-}
-
-#[derive(PartialEq)]
-struct Item(f64, u32);
-impl Eq for Item {}
-impl Ord for Item {
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
     }
 }
 

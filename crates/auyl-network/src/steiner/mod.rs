@@ -341,3 +341,19 @@ pub fn shortest_path_heuristic(instance: &SteinerInstance) -> Result<Vec<usize>>
     edges.sort_unstable();
     Ok(edges)
 }
+
+/// A Dijkstra heap entry (distance, node), ordered so that `BinaryHeap` pops the nearest first
+/// and, on equal distance, the lowest node: shared by the reductions and the heuristics.
+#[derive(PartialEq)]
+pub(crate) struct Item(pub(crate) f64, pub(crate) u32);
+impl Eq for Item {}
+impl Ord for Item {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
+    }
+}
+impl PartialOrd for Item {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}

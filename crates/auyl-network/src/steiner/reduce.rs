@@ -14,8 +14,8 @@
 //! the original, so a lower bound for the reduced graph plus the fixed cost is a lower bound for
 //! the original.
 
+use super::Item;
 use super::SteinerInstance;
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// The reduced instance: original node numbering, merged edges, fixed edges.
@@ -31,20 +31,6 @@ pub struct Reduced {
     pub fixed: Vec<usize>,
     /// Remaining terminals (original numbering, ascending).
     pub terminals: Vec<usize>,
-}
-
-#[derive(PartialEq)]
-struct Item(f64, u32);
-impl Eq for Item {}
-impl Ord for Item {
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then_with(|| o.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
 }
 
 struct Work {
