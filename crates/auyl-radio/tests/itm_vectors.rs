@@ -204,26 +204,7 @@ struct AreaCase {
 }
 
 fn empty_row(case_id: &str) -> ItmResult {
-    ItmResult {
-        case_id: case_id.to_owned(),
-        profile_id: String::new(),
-        rc: 0,
-        warnings: 0,
-        warnings_hex: String::new(),
-        A__db: None,
-        prop_mode: None,
-        A_fs__db: None,
-        A_ref__db: None,
-        d__km: None,
-        theta_hzn_tx: None,
-        theta_hzn_rx: None,
-        d_hzn_tx__meter: None,
-        d_hzn_rx__meter: None,
-        h_e_tx__meter: None,
-        h_e_rx__meter: None,
-        N_s: None,
-        delta_h__meter: None,
-    }
+    ItmResult::empty(case_id, "")
 }
 
 #[test]

@@ -169,6 +169,32 @@ pub struct ItmResult {
     pub delta_h__meter: Option<f64>,
 }
 
+impl ItmResult {
+    /// A row for a case with no outputs yet: rc 0, no warnings, every value empty.
+    pub fn empty(case_id: &str, profile_id: &str) -> ItmResult {
+        ItmResult {
+            case_id: case_id.to_owned(),
+            profile_id: profile_id.to_owned(),
+            rc: 0,
+            warnings: 0,
+            warnings_hex: String::new(),
+            A__db: None,
+            prop_mode: None,
+            A_fs__db: None,
+            A_ref__db: None,
+            d__km: None,
+            theta_hzn_tx: None,
+            theta_hzn_rx: None,
+            d_hzn_tx__meter: None,
+            d_hzn_rx__meter: None,
+            h_e_tx__meter: None,
+            h_e_rx__meter: None,
+            N_s: None,
+            delta_h__meter: None,
+        }
+    }
+}
+
 /// Evaluates one case on its profile (`None` when the profile was not found).
 #[must_use]
 pub fn itm_case(case: &ItmCase, profile: Option<&ItmProfile>) -> ItmResult {
@@ -186,26 +212,7 @@ pub fn itm_case(case: &ItmCase, profile: Option<&ItmProfile>) -> ItmResult {
             )
         }),
     };
-    let mut row = ItmResult {
-        case_id: case.case_id.clone(),
-        profile_id: case.profile_id.clone(),
-        rc: 0,
-        warnings: 0,
-        warnings_hex: String::new(),
-        A__db: None,
-        prop_mode: None,
-        A_fs__db: None,
-        A_ref__db: None,
-        d__km: None,
-        theta_hzn_tx: None,
-        theta_hzn_rx: None,
-        d_hzn_tx__meter: None,
-        d_hzn_rx__meter: None,
-        h_e_tx__meter: None,
-        h_e_rx__meter: None,
-        N_s: None,
-        delta_h__meter: None,
-    };
+    let mut row = ItmResult::empty(&case.case_id, &case.profile_id);
     let warnings = match outcome {
         Ok(out) => {
             let i = out.intermediate;
