@@ -5,9 +5,13 @@
 
 mod demo;
 mod output;
+mod plan;
 mod radio;
 mod registry;
+mod resilience;
 mod route;
+mod serve;
+mod track;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +56,14 @@ enum Command {
     Route(route::RouteArgs),
     /// Radio planning: link analysis (profile, clearance, ITM loss, budget), coverage maps, ITM batches.
     Radio(radio::RadioArgs),
+    /// Planning: least-cost technology per settlement, mast sites, budget phasing, scenarios.
+    Plan(plan::PlanArgs),
+    /// Rollout tracking: works, blockers, KPIs, operator workbooks, weekly report, audit log.
+    Tracking(track::TrackingArgs),
+    /// Resilience: single points of failure, failure scenarios, redundancy proposals.
+    Resilience(resilience::ResilienceArgs),
+    /// Serve the web application and HTTP API.
+    Serve(serve::ServeArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -78,6 +90,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(cli.database.as_deref(), args, json).await,
         Command::Radio(args) => radio::run(args, &database(&cli.database), json).await,
         Command::Route(args) => route::run(args, json).await,
+        Command::Plan(args) => plan::run(args, &database(&cli.database), json).await,
+        Command::Tracking(args) => track::run(args, &database(&cli.database), json).await,
+        Command::Resilience(args) => resilience::run(args, &database(&cli.database), json).await,
+        Command::Serve(args) => serve::run(args, &database(&cli.database), json).await,
         Command::Layers => {
             output::layers(json);
             Ok(())

@@ -16,10 +16,27 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             "auyl-plan",
             &["auyl-radio", "auyl-network", "auyl-terrain", "auyl-model"][..],
         ),
-        ("auyl-resilience", &["auyl-network", "auyl-model"][..]),
-        ("auyl-io", &["auyl-model", "auyl-terrain"][..]),
+        (
+            "auyl-resilience",
+            &["auyl-network", "auyl-radio", "auyl-terrain", "auyl-model"][..],
+        ),
+        ("auyl-io", &["auyl-model", "auyl-terrain", "auyl-track"][..]),
         ("auyl-store", &["auyl-model", "auyl-track"][..]),
         ("auyl-testkit", &[][..]),
+        (
+            "auyl-server",
+            &[
+                "auyl-model",
+                "auyl-terrain",
+                "auyl-radio",
+                "auyl-network",
+                "auyl-plan",
+                "auyl-track",
+                "auyl-resilience",
+                "auyl-io",
+                "auyl-store",
+            ][..],
+        ),
     ])
 }
 

@@ -32,6 +32,7 @@ mod infra;
 mod layer;
 mod lonlat;
 mod org;
+pub mod plan;
 mod population;
 pub mod record;
 mod settlement;
@@ -45,6 +46,10 @@ pub use infra::{
 pub use layer::Layer;
 pub use lonlat::{LonLat, LonLatError};
 pub use org::{OrgKind, Organisation};
+pub use plan::{
+    Backhaul, Plan, PlanTotals, PlannedHop, PlannedRoute, PlannedSite, PowerSupply, SettlementPlan,
+    SiteStatus, Unserved,
+};
 pub use population::{PopulationEstimate, estimate_missing_population};
 pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, Value};
 pub use settlement::{Names, Population, Settlement, SettlementKind};
