@@ -8,9 +8,12 @@
 //! between neighbouring radials at the edge of the radius to be at most one pixel, and a radial
 //! step of one pixel. Every pixel takes the value of its nearest radial sample (nearest
 //! azimuth, nearest distance). ITM is then evaluated only at the samples some pixel uses, each
-//! on the prefix `z[..=k]` of its radial (no copy, the `prepare_p2p`/`evaluate` split of
-//! [`crate::itm`]): the terrain is read once per radial, and each pixel's value is exactly the
-//! ITM point-to-point loss over the profile from the site to that sample (the tests check it).
+//! on the prefix `z[..=k]` of its radial: [`itm::RadialAnalysis`] analyses the radial once
+//! (prefix sums, horizon candidates, block maxima) and then prepares each prefix without
+//! rescanning it, bit for bit as `prepare_p2p` on that prefix, and the model runs with one
+//! [`itm::RadioSetup`]. The terrain is read once per radial, and each pixel's value is exactly
+//! the ITM point-to-point loss over the profile from the site to that sample (the tests check
+//! it).
 //!
 //! The viewshed uses the same radials and pixel mapping: a sample is visible when the line from
 //! the antenna to a receiver `rx_height_m` above it clears every earlier sample of the radial
@@ -587,27 +590,30 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
     let (assign, needed) = sweep.assign(params.site);
     let n = sweep.samples_per_radial;
     let step = sweep.radial_step_m;
+    let setup = itm::RadioSetup::new(&itm_params, var)?;
     let outs: Vec<RadialOut> = (0..sweep.radials)
         .into_par_iter()
         .map_init(
-            || (dem.sampler(), vec![0.0f64; n]),
-            |(sampler, z), r| -> Result<RadialOut, CoverageError> {
+            || (dem.sampler(), vec![0.0f64; n], itm::RadialAnalysis::new()),
+            |(sampler, z, radial), r| -> Result<RadialOut, CoverageError> {
                 let need = &needed[r * n..(r + 1) * n];
                 let mut values = vec![f32::NAN; n];
                 let summary = sampler.sample_radial(params.site, sweep.azimuth_deg(r), step, z)?;
+                radial.reset(
+                    itm::Profile {
+                        resolution_m: step,
+                        elevations_m: z,
+                    },
+                    params.tx_height_m,
+                    params.rx_height_m,
+                    itm_params.n_0,
+                )?;
                 let mut failed = 0;
                 for (k, _) in need.iter().enumerate().filter(|(_, u)| **u) {
-                    let prefix = itm::Profile {
-                        resolution_m: step,
-                        elevations_m: &z[..=k],
-                    };
-                    let loss = itm::prepare_p2p(
-                        prefix,
-                        params.tx_height_m,
-                        params.rx_height_m,
-                        itm_params.n_0,
-                    )
-                    .and_then(|p| itm::evaluate(&p, &itm_params, var));
+                    // Exactly prepare_p2p on the prefix z[..=k] (see RadialAnalysis).
+                    let loss = radial
+                        .prepare(k)
+                        .and_then(|p| itm::evaluate_with(&p, &setup));
                     match loss {
                         Ok(o) => values[k] = o.a_db as f32,
                         Err(_) => failed += 1,

@@ -43,6 +43,7 @@ mod terrain;
 mod variability;
 
 pub use batch::{ItmCase, ItmProfile, ItmResult, VariabilityKind, itm_batch, itm_case};
+pub use terrain::RadialAnalysis;
 
 use serde::{Deserialize, Serialize};
 

@@ -11,13 +11,8 @@ fn fdim(a: f64, b: f64) -> f64 {
     if a > b { a - b } else { 0.0 }
 }
 
-/// Checks and analyses a profile (see [`super::prepare_p2p`]).
-pub(super) fn prepare(
-    profile: Profile<'_>,
-    h_tx_m: f64,
-    h_rx_m: f64,
-    n_0: f64,
-) -> Result<PreparedPath, ItmError> {
+/// Checks the antenna heights, N_0 and the profile spacing as NTIA ITM does.
+fn check_inputs(h_tx_m: f64, h_rx_m: f64, n_0: f64, xi: f64, len: usize) -> Result<(), ItmError> {
     let w = ItmWarnings::NONE;
     let err = |code, value| ItmError::InvalidInput {
         code,
@@ -33,9 +28,7 @@ pub(super) fn prepare(
     if !(250.0..=400.0).contains(&n_0) {
         return Err(err(ItmErrorCode::Refractivity, n_0));
     }
-    let z = profile.elevations_m;
-    let xi = profile.resolution_m;
-    if z.len() < 2 {
+    if len < 2 {
         return Err(ItmError::InvalidProfile {
             reason: "fewer than 2 points",
         });
@@ -45,25 +38,61 @@ pub(super) fn prepare(
             reason: "resolution must be positive and finite",
         });
     }
-    let np = z.len() - 1;
+    Ok(())
+}
 
-    // Mean height of the middle 80 % of the path sets the surface refractivity. A non-finite
-    // elevation anywhere makes the sum of all points non-finite.
+/// Checks and analyses a profile (see [`super::prepare_p2p`]).
+pub(super) fn prepare(
+    profile: Profile<'_>,
+    h_tx_m: f64,
+    h_rx_m: f64,
+    n_0: f64,
+) -> Result<PreparedPath, ItmError> {
+    let z = profile.elevations_m;
+    let xi = profile.resolution_m;
+    check_inputs(h_tx_m, h_rx_m, n_0, xi, z.len())?;
+    let np = z.len() - 1;
+    let (p10, count) = mean_window(np);
+    let mut s = [(0.0, 0.0); 3];
+    prefix_sums(z, &[p10, np - p10 + 1, np + 1], &mut s);
+    let gamma_e = mean_height_curvature(n_0, s[1].0 - s[0].0, count, s[2].0)?;
+    let g = analyse(
+        z,
+        xi,
+        gamma_e.1,
+        [h_tx_m, h_rx_m],
+        |d, two_a| horizons(z, xi, d, two_a, [h_tx_m, h_rx_m]),
+        |ms, out| prefix_sums(z, ms, out),
+    );
+    Ok(path(g, [h_tx_m, h_rx_m], n_0, gamma_e))
+}
+
+/// The middle 80 % of a profile of `np + 1` points: its first index and its number of points.
+fn mean_window(np: usize) -> (usize, usize) {
     let p10 = (0.1 * np as f64) as usize;
-    let sum = sum4(&z[p10..=np - p10]);
-    let edges = sum4(&z[..p10]) + sum4(&z[np - p10 + 1..]);
-    if !(sum + edges).is_finite() {
+    (p10, np - 2 * p10 + 1)
+}
+
+/// N_s and the effective earth curvature from the sum of the middle 80 % of the path; `total`
+/// (the sum of all points) is non-finite when any elevation is.
+fn mean_height_curvature(
+    n_0: f64,
+    middle_sum: f64,
+    count: usize,
+    total: f64,
+) -> Result<(f64, f64), ItmError> {
+    if !total.is_finite() {
         return Err(ItmError::InvalidProfile {
             reason: "non-finite elevation",
         });
     }
-    let h_sys_m = sum / (np - 2 * p10 + 1) as f64;
-    let (n_s, gamma_e) = refractivity(n_0, h_sys_m);
+    Ok(refractivity(n_0, middle_sum / count as f64))
+}
 
-    let g = analyse(z, xi, gamma_e, [h_tx_m, h_rx_m]);
-    Ok(PreparedPath {
+fn path(g: Geometry, h_m: [f64; 2], n_0: f64, (n_s, gamma_e): (f64, f64)) -> PreparedPath {
+    PreparedPath {
         kind: PathKind::PointToPoint,
-        h_m: [h_tx_m, h_rx_m],
+        h_m,
         d_m: g.d_m,
         theta_hzn_rad: g.theta_hzn,
         d_hzn_m: g.d_hzn_m,
@@ -72,23 +101,56 @@ pub(super) fn prepare(
         n_0,
         n_s,
         gamma_e,
-    })
+    }
 }
 
-/// Sum with four accumulators (breaks the add latency chain).
-fn sum4(v: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let chunks = v.chunks_exact(4);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..4 {
-            acc[j] += c[j];
+/// Prefix sums `Σ_{i<m} z_i` and `Σ_{i<m} i·z_i` kept in four interleaved lanes (point `i` adds
+/// to lane `i mod 4`), which breaks the add latency chain and is reproducible: the sums up to
+/// any `m` are the lanes after `⌊m/4⌋` whole chunks plus the few remaining points, so a sweep
+/// that stores the lanes at every chunk ([`RadialAnalysis`]) gets bit for bit the values of a
+/// direct pass ([`prefix_sums`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Lanes {
+    s0: [f64; 4],
+    s1: [f64; 4],
+}
+
+impl Lanes {
+    #[inline]
+    fn add(&mut self, z: &[f64], base: usize) {
+        for (j, &zi) in z.iter().enumerate().take(4) {
+            self.s0[j] += zi;
+            self.s1[j] += (base + j) as f64 * zi;
         }
     }
-    for (j, &x) in rest.iter().enumerate() {
-        acc[j] += x;
+
+    /// The sums up to `base + rest.len()`, `rest` being the points after the lanes' chunks.
+    #[inline]
+    fn total(mut self, rest: &[f64], base: usize) -> (f64, f64) {
+        self.add(rest, base);
+        let [a, b, c, d] = self.s0;
+        let [e, f, g, h] = self.s1;
+        ((a + b) + (c + d), (e + f) + (g + h))
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// The lane prefix sums (see [`Lanes`]) at each `ms[j] ≤ z.len()`, in one pass.
+fn prefix_sums(z: &[f64], ms: &[usize], out: &mut [(f64, f64)]) {
+    let top = ms.iter().copied().max().unwrap_or(0);
+    let mut lanes = Lanes::default();
+    let mut base = 0;
+    loop {
+        for (o, &m) in out.iter_mut().zip(ms) {
+            if m / 4 == base / 4 {
+                *o = lanes.total(&z[base..m], base);
+            }
+        }
+        if base + 4 > top {
+            break;
+        }
+        lanes.add(&z[base..base + 4], base);
+        base += 4;
+    }
 }
 
 /// Profile-derived geometry.
@@ -100,26 +162,70 @@ struct Geometry {
     delta_h_m: f64,
 }
 
-/// Horizons, Δh and effective heights of a profile (`z.len() >= 2`, finite values).
-fn analyse(z: &[f64], xi: f64, gamma_e: f64, h: [f64; 2]) -> Geometry {
+/// Horizon angles (rad) and distances (m) of both terminals.
+struct Horizons {
+    theta: [f64; 2],
+    d_hzn_m: [f64; 2],
+}
+
+/// Horizon angle of point at `dz` m above the terminal's antenna and `d` m from it, over an
+/// earth of radius `two_a / 2` — the one expression both the direct search and the sweep use.
+#[inline]
+fn angle(dz: f64, d: f64, two_a: f64) -> f64 {
+    dz / d - d / two_a
+}
+
+/// Horizons, Δh and effective heights of a profile (`z.len() >= 2`, finite values), given how to
+/// find the horizons (from the path length and twice the earth radius) and the lane prefix sums.
+fn analyse(
+    z: &[f64],
+    xi: f64,
+    gamma_e: f64,
+    h: [f64; 2],
+    find_horizons: impl FnOnce(f64, f64) -> Horizons,
+    sums: impl FnOnce(&[usize], &mut [(f64, f64)]),
+) -> Geometry {
     let np = z.len() - 1;
     let d = np as f64 * xi;
     let a_e = 1.0 / gamma_e;
-    let (mut theta_hzn, mut d_hzn) = find_horizons(z, xi, d, a_e, h);
+    let Horizons {
+        mut theta,
+        d_hzn_m: mut d_hzn,
+    } = find_horizons(d, 2.0 * a_e);
 
     // Terrain is considered from about 15 tower heights (or 1/10 of the horizon) off each end.
     let d_start = (15.0 * h[0]).min(0.1 * d_hzn[0]);
     let d_end = d - (15.0 * h[1]).min(0.1 * d_hzn[1]);
     let delta_h = delta_h(z, xi, d_start, d_end);
 
-    let mut h_e = [0.0; 2];
-    let horizon =
-        |h_e: f64| (2.0 * h_e * a_e).sqrt() * (-0.07 * (delta_h / h_e.max(5.0)).sqrt()).exp();
-    if d_hzn[0] + d_hzn[1] > 1.5 * d {
-        // Well within line of sight: one fit over the whole path; horizons from smooth earth.
-        let (fit_tx, fit_rx) = least_squares(z, xi, d_start, d_end);
-        h_e[0] = h[0] + fdim(z[0], fit_tx);
-        h_e[1] = h[1] + fdim(z[np], fit_rx);
+    let los = d_hzn[0] + d_hzn[1] > 1.5 * d;
+    // Well within line of sight: one fit over the whole path; else one per horizon.
+    let windows = if los {
+        [
+            fit_window(np, xi, d_start, d_end),
+            fit_window(np, xi, d_start, d_end),
+        ]
+    } else {
+        [
+            fit_window(np, xi, d_start, 0.9 * d_hzn[0]),
+            fit_window(np, xi, d - 0.9 * d_hzn[1], d_end),
+        ]
+    };
+    let ms = [
+        windows[0].0 + 1,
+        windows[0].1,
+        windows[1].0 + 1,
+        windows[1].1,
+    ];
+    let mut s = [(0.0, 0.0); 4];
+    sums(&ms, &mut s);
+    let fit_tx = least_squares_fit(z, windows[0], s[0], s[1]).0;
+    let fit_rx = least_squares_fit(z, windows[1], s[2], s[3]).1;
+
+    let mut h_e = [h[0] + fdim(z[0], fit_tx), h[1] + fdim(z[np], fit_rx)];
+    if los {
+        let horizon =
+            |h_e: f64| (2.0 * h_e * a_e).sqrt() * (-0.07 * (delta_h / h_e.max(5.0)).sqrt()).exp();
         for i in 0..2 {
             d_hzn[i] = horizon(h_e[i]);
         }
@@ -133,17 +239,12 @@ fn analyse(z: &[f64], xi: f64, gamma_e: f64, h: [f64; 2]) -> Geometry {
         }
         for i in 0..2 {
             let q = (2.0 * h_e[i] * a_e).sqrt();
-            theta_hzn[i] = (0.65 * delta_h * (q / d_hzn[i] - 1.0) - 2.0 * h_e[i]) / q;
+            theta[i] = (0.65 * delta_h * (q / d_hzn[i] - 1.0) - 2.0 * h_e[i]) / q;
         }
-    } else {
-        let (fit_tx, _) = least_squares(z, xi, d_start, 0.9 * d_hzn[0]);
-        h_e[0] = h[0] + fdim(z[0], fit_tx);
-        let (_, fit_rx) = least_squares(z, xi, d - 0.9 * d_hzn[1], d_end);
-        h_e[1] = h[1] + fdim(z[np], fit_rx);
     }
     Geometry {
         d_m: d,
-        theta_hzn,
+        theta_hzn: theta,
         d_hzn_m: d_hzn,
         h_e_m: h_e,
         delta_h_m: delta_h,
@@ -151,43 +252,307 @@ fn analyse(z: &[f64], xi: f64, gamma_e: f64, h: [f64; 2]) -> Geometry {
 }
 
 /// Radio horizons of both terminals: the highest elevation angle of the terrain seen from each
-/// antenna over an earth of radius `a_e`; returns angles (rad) and distances (m).
-fn find_horizons(z: &[f64], xi: f64, d: f64, a_e: f64, h: [f64; 2]) -> ([f64; 2], [f64; 2]) {
+/// antenna over an earth of radius `two_a / 2`; the first point (from the TX) reaching the
+/// maximum wins, and the far terminal itself wins ties (its angle is the starting value).
+/// Distances are `i · xi` exactly.
+fn horizons(z: &[f64], xi: f64, d: f64, two_a: f64, h: [f64; 2]) -> Horizons {
     let np = z.len() - 1;
     let z_tx = z[0] + h[0];
     let z_rx = z[np] + h[1];
-    let two_a = 2.0 * a_e;
-    let mut theta = [
-        (z_rx - z_tx) / d - d / two_a,
-        -(z_rx - z_tx) / d - d / two_a,
-    ];
+    let dz = z_rx - z_tx;
+    let mut theta = [angle(dz, d, two_a), angle(-dz, d, two_a)];
     let mut d_hzn = [d, d];
-    let mut d_tx = 0.0;
-    let mut d_rx = d;
-    // A point raises the horizon when (z_i − z_end)/d_i − d_i/2a exceeds the current angle;
-    // multiplied through by d_i > 0 the test needs no division, which is only done (as the
-    // published formula) when the horizon moves. Distances accumulate exactly as in the
-    // published search: the least-squares windows truncate them to point indices.
+    // A point raises the horizon when (z_i − z_end) − d_i²/2a exceeds the angle times d_i; that
+    // test needs no division and only skips points clearly below (a relative margin of 1e-9
+    // covers its rounding), so the angle, computed as `angle` when the test passes, decides.
     let inv_two_a = 1.0 / two_a;
-    for &zi in &z[1..np] {
-        d_tx += xi;
-        d_rx -= xi;
-        if (zi - z_tx) - d_tx * d_tx * inv_two_a > theta[0] * d_tx {
-            let theta_tx = (zi - z_tx) / d_tx - d_tx / two_a;
-            if theta_tx > theta[0] {
-                theta[0] = theta_tx;
+    let passes = |dz: f64, d: f64, theta: f64| {
+        let c = d * d * inv_two_a;
+        let r = theta * d;
+        dz - c > r - 1e-9 * (dz.abs() + c + r.abs())
+    };
+    for (i, &zi) in z.iter().enumerate().take(np).skip(1) {
+        let d_tx = i as f64 * xi;
+        let d_rx = (np - i) as f64 * xi;
+        let (a, b) = (zi - z_tx, zi - z_rx);
+        if passes(a, d_tx, theta[0]) {
+            let t = angle(a, d_tx, two_a);
+            if t > theta[0] {
+                theta[0] = t;
                 d_hzn[0] = d_tx;
             }
         }
-        if (zi - z_rx) - d_rx * d_rx * inv_two_a > theta[1] * d_rx {
-            let theta_rx = -(z_rx - zi) / d_rx - d_rx / two_a;
-            if theta_rx > theta[1] {
-                theta[1] = theta_rx;
+        if passes(b, d_rx, theta[1]) {
+            let t = angle(b, d_rx, two_a);
+            if t > theta[1] {
+                theta[1] = t;
                 d_hzn[1] = d_rx;
             }
         }
     }
-    (theta, d_hzn)
+    Horizons {
+        theta,
+        d_hzn_m: d_hzn,
+    }
+}
+
+/// Point indices of the least-squares window between two distances (m), as ITM's `zlsq1`.
+fn fit_window(np: usize, xi: f64, d_start: f64, d_end: f64) -> (usize, usize) {
+    let np = np as i64;
+    let npf = np as f64;
+    let mut i_start = fdim(d_start / xi, 0.0) as i64;
+    let mut i_end = np - fdim(npf, d_end / xi) as i64;
+    if i_end <= i_start {
+        i_start = fdim(i_start as f64, 1.0) as i64;
+        i_end = np - fdim(npf, i_end as f64 + 1.0) as i64;
+    }
+    // Out-of-range indices only arise from inputs outside ITM's domain; clamp instead of panic.
+    (i_start.clamp(0, np) as usize, i_end.clamp(0, np) as usize)
+}
+
+/// Least-squares line through `z` over the window `(i_start, i_end)` (end points weighted ½),
+/// from the lane prefix sums at `i_start + 1` and `i_end`; returns its heights at the two ends
+/// of the whole profile.
+fn least_squares_fit(
+    z: &[f64],
+    (i_start, i_end): (usize, usize),
+    lo: (f64, f64),
+    hi: (f64, f64),
+) -> (f64, f64) {
+    let npf = (z.len() - 1) as f64;
+    let x_length = (i_end as f64) - (i_start as f64);
+    let mid = -0.5 * x_length;
+    let mid_end = i_end as f64 + mid;
+    let (za, zb) = (z[i_start], z[i_end]);
+    // Interior points i_start+1 ..= i_end−1 with weights i − (i_start + i_end)/2.
+    let (s0, s1) = if i_end > i_start + 1 {
+        (hi.0 - lo.0, hi.1 - lo.1)
+    } else {
+        (0.0, 0.0)
+    };
+    let centre = i_start as f64 - mid;
+    let mut sum_y = 0.5 * (za + zb) + s0;
+    let mut scaled = 0.5 * (za - zb) * mid + (s1 - centre * s0);
+    sum_y /= x_length;
+    scaled = scaled * 12.0 / ((x_length * x_length + 2.0) * x_length);
+    (sum_y - scaled * mid_end, sum_y + scaled * (npf - mid_end))
+}
+
+/// Terrain analysis of every prefix of one profile — a radial from a coverage site — at O(1)
+/// amortised cost per prefix besides Δh's fixed-size sample: `prepare(k)` gives exactly
+/// (bit for bit) what [`super::prepare_p2p`] gives on `elevations[..=k]`.
+///
+/// How: the mean height and the least-squares fits read lane prefix sums stored once per
+/// radial (the same sums a direct call computes); the TX horizon is searched among the few
+/// points that can be the highest for some earth curvature the radial's prefixes can have (a
+/// point lower in angle than an earlier one by more than 1e-9 rad at both extreme curvatures is
+/// never the horizon); the RX horizon is searched backwards from the RX and stops at blocks of
+/// 16 points whose maximum height could not beat the best angle found.
+#[derive(Debug, Clone, Default)]
+pub struct RadialAnalysis {
+    xi: f64,
+    h: [f64; 2],
+    n_0: f64,
+    z: Vec<f64>,
+    lanes: Vec<Lanes>,
+    prefix_max: Vec<f64>,
+    block_max: Vec<f64>,
+    /// TX horizon candidates: index, (z_i − z_tx)/d_i, d_i.
+    tx_candidates: Vec<(usize, f64, f64)>,
+}
+
+const BLOCK: usize = 16;
+
+impl RadialAnalysis {
+    /// An empty analysis; [`RadialAnalysis::reset`] loads a profile (buffers are reused).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Analyses a whole profile for later [`RadialAnalysis::prepare`] calls: O(n).
+    ///
+    /// # Errors
+    /// As [`super::prepare_p2p`] for the heights, N_0, spacing and a profile of fewer than 2
+    /// points (non-finite elevations are reported by `prepare` for the prefixes they reach).
+    pub fn reset(
+        &mut self,
+        profile: Profile<'_>,
+        h_tx_m: f64,
+        h_rx_m: f64,
+        n_0: f64,
+    ) -> Result<(), ItmError> {
+        let z_in = profile.elevations_m;
+        let xi = profile.resolution_m;
+        check_inputs(h_tx_m, h_rx_m, n_0, xi, z_in.len())?;
+        self.xi = xi;
+        self.h = [h_tx_m, h_rx_m];
+        self.n_0 = n_0;
+        self.z.clear();
+        self.z.extend_from_slice(z_in);
+        let z = &self.z;
+        let n = z.len();
+
+        self.lanes.clear();
+        let mut lanes = Lanes::default();
+        self.lanes.push(lanes);
+        for (q, c) in z.chunks_exact(4).enumerate() {
+            lanes.add(c, 4 * q);
+            self.lanes.push(lanes);
+        }
+        self.prefix_max.clear();
+        let mut m = f64::NEG_INFINITY;
+        for &zi in z {
+            m = m.max(zi);
+            self.prefix_max.push(m);
+        }
+        self.block_max.clear();
+        self.block_max.extend(
+            z.chunks(BLOCK)
+                .map(|c| c.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+        );
+
+        // The range of mean path heights over all prefixes bounds their earth curvatures
+        // (the curvature grows with the height).
+        let (mut h_lo, mut h_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for np in 1..n {
+            let (p10, count) = mean_window(np);
+            let h_sys = (self.sums(np - p10 + 1).0 - self.sums(p10).0) / count as f64;
+            if h_sys.is_finite() {
+                h_lo = h_lo.min(h_sys);
+                h_hi = h_hi.max(h_sys);
+            }
+        }
+        self.tx_candidates.clear();
+        if h_lo > h_hi {
+            return Ok(());
+        }
+        let two_a = |h_sys: f64| 2.0 * (1.0 / refractivity(n_0, h_sys).1);
+        let (two_a_lo, two_a_hi) = (two_a(h_lo), two_a(h_hi));
+        const MARGIN_RAD: f64 = 1e-9;
+        let z = &self.z;
+        let z_tx = z[0] + h_tx_m;
+        // Running best angle at each extreme curvature: (angle there, angle at the other).
+        let mut best_lo = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let mut best_hi = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for (i, &zi) in z.iter().enumerate().take(n.saturating_sub(1)).skip(1) {
+            let d = i as f64 * xi;
+            let s = (zi - z_tx) / d;
+            let f = (s - d / two_a_lo, s - d / two_a_hi);
+            if !(f.0.is_finite() && f.1.is_finite()) {
+                continue;
+            }
+            let dominated = |b: (f64, f64)| b.0 >= f.0 + MARGIN_RAD && b.1 >= f.1 + MARGIN_RAD;
+            if !(dominated(best_lo) || dominated(best_hi)) {
+                self.tx_candidates.push((i, s, d));
+            }
+            if f.0 > best_lo.0 {
+                best_lo = f;
+            }
+            if f.1 > best_hi.1 {
+                best_hi = f;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of points of the loaded profile.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.z.len()
+    }
+
+    /// Whether no profile is loaded.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.z.is_empty()
+    }
+
+    /// The lane prefix sums up to `m` (see [`Lanes`]).
+    #[inline]
+    fn sums(&self, m: usize) -> (f64, f64) {
+        let q = m / 4;
+        self.lanes[q].total(&self.z[4 * q..m], 4 * q)
+    }
+
+    /// The prepared path of the prefix `elevations[..=k]`: equal to
+    /// `prepare_p2p(Profile { elevations_m: &elevations[..=k], .. }, ..)`.
+    ///
+    /// # Errors
+    /// [`ItmError::InvalidProfile`] for `k == 0`, `k` beyond the profile or a non-finite
+    /// elevation in the prefix.
+    pub fn prepare(&self, k: usize) -> Result<PreparedPath, ItmError> {
+        if k == 0 || k >= self.z.len() {
+            return Err(ItmError::InvalidProfile {
+                reason: "fewer than 2 points",
+            });
+        }
+        let z = &self.z[..=k];
+        let (p10, count) = mean_window(k);
+        let middle = self.sums(k - p10 + 1).0 - self.sums(p10).0;
+        let curvature = mean_height_curvature(self.n_0, middle, count, self.sums(k + 1).0)?;
+        let g = analyse(
+            z,
+            self.xi,
+            curvature.1,
+            self.h,
+            |d, two_a| self.horizons(k, d, two_a),
+            |ms, out| {
+                for (o, &m) in out.iter_mut().zip(ms) {
+                    *o = self.sums(m);
+                }
+            },
+        );
+        Ok(path(g, self.h, self.n_0, curvature))
+    }
+
+    /// [`horizons`] of the prefix `..=k`, from the candidates and blocks.
+    fn horizons(&self, k: usize, d: f64, two_a: f64) -> Horizons {
+        let z = &self.z;
+        let xi = self.xi;
+        let z_tx = z[0] + self.h[0];
+        let z_rx = z[k] + self.h[1];
+        let dz = z_rx - z_tx;
+        let mut theta = [angle(dz, d, two_a), angle(-dz, d, two_a)];
+        let mut d_hzn = [d, d];
+        for &(i, s, d_i) in &self.tx_candidates {
+            if i >= k {
+                break;
+            }
+            let t = s - d_i / two_a;
+            if t > theta[0] {
+                theta[0] = t;
+                d_hzn[0] = d_i;
+            }
+        }
+        // Backwards from the RX: a tie goes to the point nearer the TX, and the TX end (the
+        // starting value) wins ties.
+        let mut interior = false;
+        let mut i = k - 1;
+        while i >= 1 {
+            let lo = (i / BLOCK * BLOCK).max(1);
+            let bound = |top: f64, d_min: f64| angle((top - z_rx).max(0.0), d_min, two_a);
+            if bound(self.block_max[i / BLOCK], (k - i) as f64 * xi) >= theta[1] {
+                for j in (lo..=i).rev() {
+                    let d_j = (k - j) as f64 * xi;
+                    let t = angle(z[j] - z_rx, d_j, two_a);
+                    if t > theta[1] || (t == theta[1] && interior) {
+                        theta[1] = t;
+                        d_hzn[1] = d_j;
+                        interior = true;
+                    }
+                }
+            }
+            if lo <= 1 || bound(self.prefix_max[lo - 1], (k - lo + 1) as f64 * xi) < theta[1] {
+                break;
+            }
+            i = lo - 1;
+        }
+        Horizons {
+            theta,
+            d_hzn_m: d_hzn,
+        }
+    }
 }
 
 /// Least-squares line through the profile between two distances (m); returns its heights at
@@ -343,8 +708,73 @@ fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::kth_largest_and_smallest;
+    use super::{Profile, RadialAnalysis, kth_largest_and_smallest, prepare};
     use proptest::prelude::*;
+
+    /// Every prefix of `z`, prepared by the sweep and directly, bit for bit.
+    fn check_all_prefixes(z: &[f64], xi: f64, h: [f64; 2]) -> Result<(), TestCaseError> {
+        let mut radial = RadialAnalysis::new();
+        radial
+            .reset(
+                Profile {
+                    resolution_m: xi,
+                    elevations_m: z,
+                },
+                h[0],
+                h[1],
+                301.0,
+            )
+            .unwrap();
+        for k in 1..z.len() {
+            let direct = prepare(
+                Profile {
+                    resolution_m: xi,
+                    elevations_m: &z[..=k],
+                },
+                h[0],
+                h[1],
+                301.0,
+            )
+            .unwrap();
+            let swept = radial.prepare(k).unwrap();
+            prop_assert_eq!(format!("{swept:?}"), format!("{direct:?}"), "prefix {}", k);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn radial_prefixes_equal_direct_preparation(
+            start in 0.0f64..3000.0,
+            steps in prop::collection::vec(prop_oneof![-30.0f64..30.0, Just(0.0), Just(5.0)], 2..700),
+            xi in prop_oneof![Just(30.0), Just(67.4), 10.0f64..500.0],
+            h_tx in 1.0f64..100.0,
+            h_rx in prop_oneof![Just(1.5), 1.0f64..30.0],
+            quantised in any::<bool>(),
+        ) {
+            // Quantised heights (whole metres) and flat runs make ties in the horizon search.
+            let z: Vec<f64> = steps
+                .iter()
+                .scan(start, |acc, s| {
+                    *acc += s;
+                    Some(if quantised { acc.round() } else { *acc })
+                })
+                .collect();
+            check_all_prefixes(&z, xi, [h_tx, h_rx])?;
+        }
+    }
+
+    #[test]
+    fn radial_prefixes_of_flat_and_stepped_ground_equal_direct_preparation() {
+        let flat = vec![250.0; 600];
+        check_all_prefixes(&flat, 90.0, [40.0, 1.5]).unwrap();
+        let stairs: Vec<f64> = (0..600).map(|i| f64::from(i / 37 * 20)).collect();
+        check_all_prefixes(&stairs, 67.0, [40.0, 1.5]).unwrap();
+        let valley: Vec<f64> = (0..600).map(|i| (f64::from(i) - 300.0).abs()).collect();
+        check_all_prefixes(&valley, 30.0, [10.0, 2.0]).unwrap();
+    }
 
     proptest! {
         #[test]
