@@ -28,7 +28,7 @@ pub mod spof;
 pub use build::{ModelOptions, Registry, from_plan};
 pub use error::{ResilienceError, Result};
 pub use model::{Demand, Element, ElementKind, NetworkModel, Role};
-pub use redundancy::{RedundancyOptions, RedundancyPlan, propose};
+pub use redundancy::{RedundancyOptions, RedundancyPlan, apply, propose};
 pub use scenario::{
     MonteCarloOptions, Outage, RepairTimes, ScenarioResult, evaluate, hazard, monte_carlo,
     power_outage,

@@ -608,7 +608,8 @@ pub fn propose(
         side(c.u, c.w) + side(c.w, c.u)
     };
     let fill_sub = |tree: &DominatorTree, sub: &mut Vec<u64>, m: &NetworkModel| {
-        sub.iter_mut().for_each(|x| *x = 0);
+        sub.clear();
+        sub.resize(m.len() + 1, 0);
         for &t in &targets {
             if tree.immediate_dominator(t) != Some(tree.root()) {
                 sub[t] += m.elements()[t].people();
@@ -776,13 +777,13 @@ pub fn propose(
     }
     let unprotected: Vec<Unprotected> = targets
         .iter()
-        .filter(|&&t| tree.immediate_dominator(t) != Some(root) || pc[t])
+        .filter(|&&t| tree.immediate_dominator(t) != Some(tree.root()) || pc[t])
         .map(|&t| Unprotected {
             settlement_id: m.elements()[t].id.clone(),
             people: people(&m, t),
             still_cut_by: tree
                 .immediate_dominator(t)
-                .filter(|&d| d != root)
+                .filter(|&d| d != tree.root())
                 .map(|d| m.elements()[d].id.clone()),
         })
         .collect();
@@ -790,7 +791,7 @@ pub fn propose(
     let protected_now: Vec<usize> = targets
         .iter()
         .copied()
-        .filter(|&t| tree.immediate_dominator(t) == Some(root))
+        .filter(|&t| tree.immediate_dominator(t) == Some(tree.root()))
         .collect();
     let mut ds: Vec<usize> = protected_now
         .iter()
@@ -854,4 +855,44 @@ fn fresnel(dem: &DemSet, a: LonLat, b: LonLat, opts: &RedundancyOptions) -> Opti
     let params = los::LosParams::new(opts.mast_height_m, opts.mast_height_m, opts.hop_freq_mhz);
     let r = los::analyze(&prof, &params).ok()?;
     Some(r.worst.map_or(f64::INFINITY, |w| w.f1_clearance_percent))
+}
+
+/// The model with a plan's additions built: links added between the named elements (ids
+/// `new:<k>`), batteries raised. Run [`crate::single_failures`] on it to check the plan.
+pub fn apply(model: &NetworkModel, plan: &RedundancyPlan) -> Result<NetworkModel> {
+    let mut m = model.clone();
+    m.reindex()?;
+    let find = |m: &NetworkModel, id: &str| {
+        m.find(id).ok_or_else(|| ResilienceError::BadParameter {
+            name: "plan",
+            message: format!("element {id:?} of the plan is not in the model"),
+        })
+    };
+    for (k, a) in plan.additions.iter().enumerate() {
+        match &a.addition {
+            AdditionKind::FibreRing {
+                from, to, geometry, ..
+            } => {
+                let (u, w) = (find(&m, from)?, find(&m, to)?);
+                m.add_link(
+                    format!("new:{k}"),
+                    ElementKind::FibreSegment,
+                    u,
+                    w,
+                    Some(geometry.clone()),
+                )?;
+            }
+            AdditionKind::MicrowaveHop { from, to, .. } => {
+                let (u, w) = (find(&m, from)?, find(&m, to)?);
+                m.add_link(format!("new:{k}"), ElementKind::MicrowaveLink, u, w, None)?;
+            }
+            AdditionKind::Battery { element, to_h, .. } => {
+                let v = find(&m, element)?;
+                let p = m.elements()[v].power;
+                let h = m.elements()[v].battery_h.max(*to_h);
+                m.set_power(v, p, h)?;
+            }
+        }
+    }
+    Ok(m)
 }
