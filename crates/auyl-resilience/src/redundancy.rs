@@ -180,8 +180,9 @@ pub struct CurvePoint {
     pub additions: usize,
     /// Cumulative cost, US dollars.
     pub cost_usd: f64,
-    /// Targets protected (see the module docs; between power fixes, supplies not yet fixed count
-    /// as cutting what they cut before, so the figure may understate).
+    /// Targets protected (see the module docs). Exact at the first and last points; in between,
+    /// supplies not yet fixed count as cutting what they cut before the links were added, so the
+    /// figure may understate.
     pub settlements_protected: u64,
     /// People in them.
     pub people_protected: u64,
@@ -633,6 +634,7 @@ pub fn propose(
         }
     }
     let mut taken: Vec<usize> = Vec::new();
+    let pcut_links = pcut_of(&m);
     while let Some(Keyed(stale, i)) = heap.pop() {
         let g = gain(&tree, &sub_people, &cands[i]);
         if g == 0 {
@@ -672,8 +674,8 @@ pub fn propose(
         taken.push(i);
         tree = DominatorTree::new(&m);
         fill_sub(&tree, &mut sub_people, &m);
-        let pc = pcut_of(&m);
-        let s = status(&m, &tree, &pc);
+        // Power cuts as before the links (links only remove cuts): may understate, see CurvePoint.
+        let s = status(&m, &tree, &pcut_links);
         curve.push(CurvePoint {
             additions: additions.len(),
             cost_usd: cost,

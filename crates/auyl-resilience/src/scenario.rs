@@ -496,3 +496,44 @@ pub fn monte_carlo(model: &NetworkModel, opts: &MonteCarloOptions) -> Result<Mon
         share_with_loss: people.iter().filter(|&&p| p > 0.0).count() as f64 / people.len() as f64,
     })
 }
+
+/// An area of a scenario (WGS84 lon/lat polygons).
+pub type Area = MultiPolygon<f64>;
+
+/// A lon/lat box as an [`Area`] (`None` unless west < east and south < north).
+pub fn bbox_area(west_deg: f64, south_deg: f64, east_deg: f64, north_deg: f64) -> Option<Area> {
+    if !(west_deg < east_deg && south_deg < north_deg) {
+        return None;
+    }
+    let ring = geo_types::LineString::from(vec![
+        (west_deg, south_deg),
+        (east_deg, south_deg),
+        (east_deg, north_deg),
+        (west_deg, north_deg),
+        (west_deg, south_deg),
+    ]);
+    Some(MultiPolygon(vec![geo_types::Polygon::new(ring, vec![])]))
+}
+
+/// A circle of `radius_m` around a point as a 64-gon [`Area`] (local flat approximation, good
+/// to well under 1 % for radii of tens of km); `None` for a non-positive radius.
+pub fn circle_area(centre: auyl_model::LonLat, radius_m: f64) -> Option<Area> {
+    if !(radius_m.is_finite() && radius_m > 0.0) {
+        return None;
+    }
+    let r_lat = radius_m / 111_195.0;
+    let r_lon = r_lat / centre.lat_deg.to_radians().cos().max(1e-6);
+    let ring: Vec<geo_types::Coord<f64>> = (0..=64)
+        .map(|k| {
+            let a = f64::from(k % 64) / 64.0 * std::f64::consts::TAU;
+            geo_types::Coord {
+                x: centre.lon_deg + r_lon * a.cos(),
+                y: centre.lat_deg + r_lat * a.sin(),
+            }
+        })
+        .collect();
+    Some(MultiPolygon(vec![geo_types::Polygon::new(
+        geo_types::LineString(ring),
+        vec![],
+    )]))
+}
