@@ -359,6 +359,9 @@ pub struct RadialAnalysis {
     block_max: Vec<f64>,
     /// TX horizon candidates: index, (z_i − z_tx)/d_i, d_i.
     tx_candidates: Vec<(usize, f64, f64)>,
+    /// Running maximum over the candidates so far of an upper bound of their angle at any
+    /// curvature of the radial's prefixes.
+    tx_bound: Vec<f64>,
 }
 
 const BLOCK: usize = 16;
@@ -424,6 +427,7 @@ impl RadialAnalysis {
             }
         }
         self.tx_candidates.clear();
+        self.tx_bound.clear();
         if h_lo > h_hi {
             return Ok(());
         }
@@ -445,6 +449,9 @@ impl RadialAnalysis {
             let dominated = |b: (f64, f64)| b.0 >= f.0 + MARGIN_RAD && b.1 >= f.1 + MARGIN_RAD;
             if !(dominated(best_lo) || dominated(best_hi)) {
                 self.tx_candidates.push((i, s, d));
+                // The angle decreases with the curvature: the least curvature bounds it.
+                let top = self.tx_bound.last().copied().unwrap_or(f64::NEG_INFINITY);
+                self.tx_bound.push(top.max(f.0 + MARGIN_RAD));
             }
             if f.0 > best_lo.0 {
                 best_lo = f;
@@ -515,27 +522,49 @@ impl RadialAnalysis {
         let dz = z_rx - z_tx;
         let mut theta = [angle(dz, d, two_a), angle(-dz, d, two_a)];
         let mut d_hzn = [d, d];
-        for &(i, s, d_i) in &self.tx_candidates {
-            if i >= k {
+        // Backwards from the last candidate before the RX, stopping where no earlier candidate
+        // can reach the best angle; ties go to the point nearer the TX, and the RX end (the
+        // starting value) wins ties, as in the forward search.
+        let end = self.tx_candidates.partition_point(|c| c.0 < k);
+        let mut interior = false;
+        for (&(_, s, d_i), &bound) in self.tx_candidates[..end]
+            .iter()
+            .zip(&self.tx_bound[..end])
+            .rev()
+        {
+            if bound < theta[0] {
                 break;
             }
             let t = s - d_i / two_a;
-            if t > theta[0] {
+            if t > theta[0] || (t == theta[0] && interior) {
                 theta[0] = t;
                 d_hzn[0] = d_i;
+                interior = true;
             }
         }
         // Backwards from the RX: a tie goes to the point nearer the TX, and the TX end (the
-        // starting value) wins ties.
+        // starting value) wins ties. A block is skipped when its highest point at its least
+        // distance could not reach the best angle, a point when it clearly cannot (the test
+        // multiplied through by the distance, with a relative margin of 1e-9 for its rounding).
+        let inv_two_a = 1.0 / two_a;
+        let may_reach = |dz: f64, d: f64, theta: f64| {
+            let c = d * d * inv_two_a;
+            let r = theta * d;
+            dz - c >= r - 1e-9 * (dz.abs() + c + r.abs())
+        };
         let mut interior = false;
         let mut i = k - 1;
         while i >= 1 {
             let lo = (i / BLOCK * BLOCK).max(1);
-            let bound = |top: f64, d_min: f64| angle((top - z_rx).max(0.0), d_min, two_a);
-            if bound(self.block_max[i / BLOCK], (k - i) as f64 * xi) >= theta[1] {
+            let top = (self.block_max[i / BLOCK] - z_rx).max(0.0);
+            if may_reach(top, (k - i) as f64 * xi, theta[1]) {
                 for j in (lo..=i).rev() {
                     let d_j = (k - j) as f64 * xi;
-                    let t = angle(z[j] - z_rx, d_j, two_a);
+                    let dz_j = z[j] - z_rx;
+                    if !may_reach(dz_j, d_j, theta[1]) {
+                        continue;
+                    }
+                    let t = angle(dz_j, d_j, two_a);
                     if t > theta[1] || (t == theta[1] && interior) {
                         theta[1] = t;
                         d_hzn[1] = d_j;
@@ -543,7 +572,8 @@ impl RadialAnalysis {
                     }
                 }
             }
-            if lo <= 1 || bound(self.prefix_max[lo - 1], (k - lo + 1) as f64 * xi) < theta[1] {
+            let top = (self.prefix_max[lo - 1] - z_rx).max(0.0);
+            if lo <= 1 || !may_reach(top, (k - lo + 1) as f64 * xi, theta[1]) {
                 break;
             }
             i = lo - 1;
@@ -618,33 +648,21 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     let mut s = [0.0f64; 245];
     let step = (x_end - x_start) / np_s;
     let i_first = (x_start as i64).clamp(0, np as i64 - 1) as usize;
-    if step <= 2.0 {
-        // Dense sampling: the published scan, advancing one point at a time.
-        let mut i = i_first;
-        let mut x = x_start - f64::from((i as f64 + 1.0) as f32);
-        for sj in s.iter_mut().take(n) {
-            while x > 0.0 && i + 1 < np {
-                x -= 1.0;
-                i += 1;
-            }
-            *sj = z[i + 1] + (z[i + 1] - z[i]) * x;
-            x += step;
-        }
-    } else {
-        // Sparse sampling (long profiles): sample j sits at position p = x_start + j·step,
-        // between points i1 − 1 and i1 = ⌈p⌉ (never before the scan's first point nor beyond
-        // the last). Computing p directly instead of stepping point by point changes the
-        // samples only in the last bits: the interpolation is continuous where i1 changes.
-        let i1_first = i_first as i64 + 1;
-        let i1_last = np as i64;
-        for (j, sj) in s.iter_mut().take(n).enumerate() {
-            let p = x_start + j as f64 * step;
-            let t = p as i64;
-            let ceil = if (t as f64) < p { t + 1 } else { t };
-            let i1 = ceil.max(i1_first).min(i1_last) as usize;
-            let x = p - i1 as f64;
-            *sj = z[i1] + (z[i1] - z[i1 - 1]) * x;
-        }
+    // Sample j sits at position p = x_start + j·step, between points i1 − 1 and i1 = ⌈p⌉ (never
+    // before the scan's first point nor beyond the last), as the published scan that advances
+    // one point at a time finds it. Computing p directly instead of accumulating the step
+    // changes the samples only in the last bits (the interpolation is continuous where i1
+    // changes) and leaves no dependency between samples.
+    let i1_first = i_first as i64 + 1;
+    let i1_last = np as i64;
+    for (j, sj) in s.iter_mut().take(n).enumerate() {
+        let p = x_start + j as f64 * step;
+        let t = p as i64;
+        let ceil = if (t as f64) < p { t + 1 } else { t };
+        let i1 = ceil.max(i1_first).min(i1_last) as usize;
+        let x = p - i1 as f64;
+        let (a, b) = (z[i1 - 1], z[i1]);
+        *sj = b + (b - a) * x;
     }
     let samples = &mut s[..n];
     let (fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
@@ -656,37 +674,61 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
 }
 
+/// The `rank`-th largest and smallest (0-based, `rank` < 32 and below the number of values)
+/// of a few values, by insertion into two short sorted buffers.
+fn rank_th_largest_and_smallest(values: impl Iterator<Item = f64>, rank: usize) -> (f64, f64) {
+    let len = rank + 1;
+    let mut top = [f64::NEG_INFINITY; 32];
+    let mut bottom = [f64::INFINITY; 32];
+    let (top, bottom) = (&mut top[..len], &mut bottom[..len]);
+    for x in values {
+        // top: descending; bottom: ascending.
+        if x.total_cmp(&top[rank]).is_gt() {
+            let mut i = rank;
+            while i > 0 && x.total_cmp(&top[i - 1]).is_gt() {
+                top[i] = top[i - 1];
+                i -= 1;
+            }
+            top[i] = x;
+        }
+        if x.total_cmp(&bottom[rank]).is_lt() {
+            let mut i = rank;
+            while i > 0 && x.total_cmp(&bottom[i - 1]).is_lt() {
+                bottom[i] = bottom[i - 1];
+                i -= 1;
+            }
+            bottom[i] = x;
+        }
+    }
+    (top[rank], bottom[rank])
+}
+
 /// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25, 2k < `v.len()` ≤ 245),
 /// counting duplicates: ITM's 10 % and 90 % quantiles.
 ///
 /// Exact, but cheaper than selecting over the whole sample: a strided subsample gives a
-/// threshold a little beyond each quantile, one pass keeps only the values past the threshold,
-/// and the selection runs on those few. If fewer than k values pass (the subsample was
-/// unrepresentative), the whole sample is used instead.
+/// threshold a little beyond each quantile, one branch-free pass keeps only the values past the
+/// thresholds, and the selection runs on those few. If fewer than k values pass (the subsample
+/// was unrepresentative), the whole sample is used instead.
 fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
     const STEP: usize = 8;
     let n = v.len();
     let desc = |a: &f64, b: &f64| b.total_cmp(a);
     let asc = |a: &f64, b: &f64| a.total_cmp(b);
-    let mut sample = [0.0f64; 245 / STEP + 1];
-    let mut m = 0;
-    for x in v.iter().step_by(STEP) {
-        sample[m] = *x;
-        m += 1;
-    }
-    let sample = &mut sample[..m];
+    // Every 8th value; the (rank+1) largest and smallest of those by insertion (rank < 8).
+    let m = n.div_ceil(STEP);
     // Rank in the subsample expected to lie beyond the k-th value of the sample, with margin.
     let rank = ((k * m).div_ceil(n) + 2).min(m) - 1;
-    let t_hi = *sample.select_nth_unstable_by(rank, desc).1;
-    let t_lo = *sample.select_nth_unstable_by(rank, asc).1;
+    let (t_hi, t_lo) = rank_th_largest_and_smallest(v.iter().step_by(STEP).copied(), rank);
 
-    let mut hi = [0.0f64; 245];
-    let mut lo = [0.0f64; 245];
-    let (mut n_hi, mut n_lo) = (0, 0);
+    // 256 slots and masked indices: the stores need no bounds checks (at most 245 values).
+    let mut hi = [0.0f64; 256];
+    let mut lo = [0.0f64; 256];
+    let (mut n_hi, mut n_lo) = (0usize, 0usize);
     for &x in v {
-        hi[n_hi] = x;
+        hi[n_hi & 255] = x;
         n_hi += usize::from(x >= t_hi);
-        lo[n_lo] = x;
+        lo[n_lo & 255] = x;
         n_lo += usize::from(x <= t_lo);
     }
     // If at least k values are ≥ t_hi, the k-th largest is among them (and is their k-th
