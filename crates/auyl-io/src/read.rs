@@ -46,8 +46,7 @@ pub struct RawTable {
     pub rows: Vec<RawRow>,
 }
 
-const KNOWN: &str =
-    "csv, tsv, txt, xlsx, xlsm, xls, ods, geojson, json, gpkg (csv and geojson may be .gz)";
+const KNOWN: &str = "csv, tsv, txt, xlsx, xlsm, xls, ods, geojson, json, gpkg (csv and geojson may be .gz), osm.pbf (roads)";
 
 fn extension(path: &Path) -> (String, bool) {
     let name = path
@@ -90,6 +89,17 @@ pub fn read_table(path: &Path, prefer: Option<&str>) -> Result<RawTable> {
         "geojson" | "json" => read_geojson(path, &read_bytes(path, gz)?)?,
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" if !gz => read_workbook(path, prefer)?,
         "gpkg" if !gz => crate::gpkg::read(path, prefer)?,
+        "pbf" if !gz => match prefer {
+            Some(layer) if layer != "roads" => {
+                return Err(Error::Malformed {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "an OpenStreetMap PBF file is read as the roads layer only, not {layer}"
+                    ),
+                });
+            }
+            _ => crate::osm::read_roads(path)?,
+        },
         _ => {
             return Err(Error::UnsupportedFormat {
                 path: path.to_path_buf(),
