@@ -1,0 +1,203 @@
+//! Planning: the least-cost way to bring broadband to each target settlement, what to build
+//! where and when, and how many people each year's budget reaches.
+//!
+//! The entry point is [`plan`]: registry layers ([`PlanInputs`]), a [`Scenario`] of sourced
+//! assumptions, and [`SolveOptions`] (solver time limit, gap, clock and progress as arguments, so
+//! the same inputs give the same plan) in; an [`auyl_model::Plan`] out. In order:
+//!
+//! 1. the backbone: the registry's nodes, or PoPs assumed at district and regional centres
+//!    ([`infra::assume_pops`], flagged);
+//! 2. the options of every target (details in the private `candidates` module): fibre along per-region
+//!    Steiner forests over the road graph, LTE from existing or new masts (ITM over the DEM, or
+//!    Hata without one), point-to-point microwave chains that pass the Fresnel check, satellite;
+//! 3. the choice: a greedy baseline, then a mixed-integer programme solved by HiGHS from the
+//!    greedy start, region by region (regions are independent by construction in `min_cost`;
+//!    in `max_people` the national model is solved whole when it has at most
+//!    [`SolveOptions::max_national_columns`] columns, else by region with the budget and build
+//!    capacities shared out by people);
+//! 4. phasing (`min_cost`: by people per dollar within the build capacities and budgets), cost
+//!    attribution (shared trenches and masts split by people), reasons and assumptions.
+
+mod candidates;
+pub mod infra;
+mod output;
+pub mod scenario;
+mod solve;
+
+pub use infra::assume_pops;
+pub use scenario::{Mode, Scenario, ScenarioError};
+
+use auyl_model::{
+    AdminArea, BackboneNode, Mast, Organisation, Plan, PowerSource, Road, Settlement,
+};
+use auyl_network::{Budget, NetworkError, Unlimited};
+use thiserror::Error;
+
+/// The registry layers a plan reads. Slices may be empty (no masts, no power sources…).
+#[derive(Clone, Copy)]
+pub struct PlanInputs<'a> {
+    /// Settlements (populations should already be estimated where missing:
+    /// `auyl_model::estimate_missing_population`; a missing one counts as 0 people).
+    pub settlements: &'a [Settlement],
+    /// Administrative areas (for reports; regions come from the settlements' codes).
+    pub areas: &'a [AdminArea],
+    /// Existing backbone nodes; empty → PoPs assumed at district and regional centres.
+    pub nodes: &'a [BackboneNode],
+    /// Existing masts (reused when they cover a target).
+    pub masts: &'a [Mast],
+    /// Power plants and substations (grid extension for sites off the village grid).
+    pub power: &'a [PowerSource],
+    /// Roads (the fibre routes follow them).
+    pub roads: &'a [Road],
+    /// Operators and akimats (names the responsible akimat of each settlement).
+    pub organisations: &'a [Organisation],
+    /// The DEM, if any: without it coverage uses Hata over flat earth (flagged).
+    pub terrain: Option<&'a auyl_terrain::DemSet>,
+}
+
+/// How hard to try, and the outside world the planner must not read by itself.
+#[derive(Clone, Copy)]
+pub struct SolveOptions<'a> {
+    /// Time limit of all HiGHS runs together, seconds (shared out by model size).
+    pub time_limit_s: f64,
+    /// Relative optimality gap at which HiGHS stops (0.005 = 0.5 %).
+    pub mip_rel_gap: f64,
+    /// Solver threads.
+    pub threads: u32,
+    /// `max_people`: largest national model solved whole, columns.
+    pub max_national_columns: usize,
+    /// Keep at most this many covering sites per settlement (best path loss first; its own
+    /// centre site is always kept).
+    pub max_sites_per_settlement: usize,
+    /// Time budget of the Steiner routing (per region).
+    pub routing_budget: &'a dyn Budget,
+    /// Seconds since any fixed instant; only used to report solver time.
+    pub clock: Option<&'a dyn Fn() -> f64>,
+}
+
+impl Default for SolveOptions<'static> {
+    fn default() -> Self {
+        SolveOptions {
+            time_limit_s: 50.0,
+            mip_rel_gap: 0.005,
+            threads: 1,
+            max_national_columns: 60_000,
+            max_sites_per_settlement: 6,
+            routing_budget: &Unlimited,
+            clock: None,
+        }
+    }
+}
+
+/// Progress of a plan: a stage name and how far it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// `targets`, `fibre routes`, `village options`, `coverage`, `greedy`, `mip`, `phasing`, `output`.
+    pub stage: &'static str,
+    /// Units done.
+    pub done: usize,
+    /// Units in the stage.
+    pub total: usize,
+}
+
+impl Progress {
+    pub(crate) fn stage(stage: &'static str, done: usize, total: usize) -> Progress {
+        Progress { stage, done, total }
+    }
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The scenario is invalid.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Building the road graph or routing failed.
+    #[error("fibre routing: {0}")]
+    Network(#[from] NetworkError),
+    /// The solver failed (not: stopped at its time limit, which still gives a plan).
+    #[error("solver: {0}")]
+    Solver(String),
+    /// The inputs cannot be planned.
+    #[error("invalid input: {0}")]
+    Input(String),
+}
+
+/// Plans with the greedy baseline and the MIP (see the crate docs) and returns the better.
+///
+/// # Errors
+/// [`PlanError`] for an invalid scenario, a road graph that cannot be built, or a solver
+/// failure. An unaffordable budget is not an error: the settlements it cannot reach are
+/// listed in [`Plan::unserved`] with the reason.
+pub fn plan(
+    inputs: &PlanInputs<'_>,
+    scenario: &Scenario,
+    opts: &SolveOptions<'_>,
+    progress: &dyn Fn(Progress),
+) -> Result<Plan, PlanError> {
+    run(inputs, scenario, opts, progress, true)
+}
+
+/// The greedy baseline alone (no solver), as a plan.
+///
+/// # Errors
+/// As [`plan`], without solver errors.
+pub fn greedy(
+    inputs: &PlanInputs<'_>,
+    scenario: &Scenario,
+    opts: &SolveOptions<'_>,
+    progress: &dyn Fn(Progress),
+) -> Result<Plan, PlanError> {
+    run(inputs, scenario, opts, progress, false)
+}
+
+fn run(
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    opts: &SolveOptions<'_>,
+    progress: &dyn Fn(Progress),
+    optimise: bool,
+) -> Result<Plan, PlanError> {
+    sc.validate("scenario")?;
+    if !(opts.time_limit_s.is_finite() && opts.time_limit_s >= 0.0) {
+        return Err(PlanError::Input(format!(
+            "time limit {} s must be finite and ≥ 0",
+            opts.time_limit_s
+        )));
+    }
+    if !(opts.mip_rel_gap.is_finite() && opts.mip_rel_gap >= 0.0) {
+        return Err(PlanError::Input(format!(
+            "MIP gap {} must be finite and ≥ 0",
+            opts.mip_rel_gap
+        )));
+    }
+    let mut notes = Vec::new();
+    let pops: Vec<BackboneNode> = if inputs.nodes.is_empty() {
+        let (nodes, note) = assume_pops(inputs.settlements, &sc.operators.fibre);
+        notes.push(note);
+        nodes
+    } else {
+        inputs.nodes.to_vec()
+    };
+    let cands = candidates::build(
+        inputs,
+        sc,
+        pops,
+        opts.routing_budget,
+        opts.max_sites_per_settlement.max(1),
+        progress,
+    )?;
+    notes.extend(cands.notes.iter().cloned());
+    let solved = output::choose(&cands, inputs, sc, opts, progress, optimise)?;
+    progress(Progress::stage("output", 0, 1));
+    let plan = output::assemble(&cands, inputs, sc, solved, notes);
+    progress(Progress::stage("output", 1, 1));
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod testutil;
+
+#[cfg(test)]
+mod tests;
