@@ -70,6 +70,34 @@ read OX OY < <(echo "$LON $LAT" | gdaltransform -s_srs EPSG:4326 -t_srs EPSG:326
 /usr/bin/time -v "$AUYL" radio viewshed --site $LON,$LAT --height-m $H --target-height-m $RX \
   --radius-km "$R_KM" --resolution-m 90 --json -o auyl_vs90.tif > auyl_vs90.json 2> auyl_vs90.time
 GV_KM2=$(gdalinfo -stats gdal_vs.tif | awk -F= '/STATISTICS_MEAN/ {m=$2} /Size is/ {split($0,a,/[ ,]+/); w=a[3]; h=a[4]} END{printf "%.1f", m*w*h*0.0081}')
+# Same grid: gdal_viewshed on auyl's own native grid (the SRTM3 posts cropped to auyl's raster,
+# no resampling), relabelled to an equirectangular projection centred on the site so that
+# gdal_viewshed gets metric (67 x 93 m) pixels; compared pixel by pixel.
+read W N E S XW XE YN YS OY < <(gdalinfo auyl_vs.tif | python3 -c "
+import math, re, sys
+t = sys.stdin.read()
+W, N = map(float, re.search(r'Origin = \(([-0-9.e]+),([-0-9.e]+)\)', t).groups())
+w, h = map(int, re.search(r'Size is (\d+), (\d+)', t).groups())
+dx = float(re.search(r'Pixel Size = \(([-0-9.e]+),', t).group(1))
+E, S, R = W + w * dx, N - h * dx, 6371008.8
+k = R * math.cos(math.radians($LAT))
+print(W, N, E, S, k * math.radians(W - $LON), k * math.radians(E - $LON), R * math.radians(N), R * math.radians(S), R * math.radians($LAT))")
+gdal_translate -q -projwin "$W" "$N" "$E" "$S" dem.vrt dem_auyl_grid.tif
+gdal_translate -q -a_srs "+proj=eqc +lat_ts=$LAT +lon_0=$LON +R=6371008.8 +units=m +no_defs" \
+  -a_ullr "$XW" "$YN" "$XE" "$YS" dem_auyl_grid.tif dem_eqc.tif
+/usr/bin/time -v gdal_viewshed -q -ox 0 -oy "$OY" -oz $H -tz $RX -md $((R_KM*1000)) -cc 0.75 \
+  -vv 1 -iv 0 -ov 0 dem_eqc.tif gdal_vs_same.tif 2> gdal_vs_same.time
+read COFF ROFF < <(gdalinfo gdal_vs_same.tif | python3 -c "
+import re, sys
+t = sys.stdin.read()
+x, y = map(float, re.search(r'Origin = \(([-0-9.e]+),([-0-9.e]+)\)', t).groups())
+px, py = map(float, re.search(r'Pixel Size = \(([-0-9.e]+),([-0-9.e]+)\)', t).groups())
+print(round((x - $XW) / px), round((y - $YN) / py))")
+gdal_translate -q -of AAIGrid auyl_vs.tif auyl_vs.asc
+gdal_translate -q -of AAIGrid gdal_vs_same.tif gdal_vs_same.asc 2>/dev/null
+echo "gdal_viewshed on auyl's grid: $(wall gdal_vs_same.time) s wall"
+python3 "$ROOT/bench/coverage/compare_viewshed.py" auyl_vs.asc gdal_vs_same.asc "$COFF" "$ROFF" $LON $LAT $((R_KM*1000))
+
 python3 - "$GV_KM2" "$(wall gdal_vs.time)" "$(wall auyl_vs.time)" "$(wall auyl_vs90.time)" <<'PY'
 import json, sys
 gv, tg, ta, ta90 = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])

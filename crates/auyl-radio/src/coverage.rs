@@ -15,10 +15,11 @@
 //! the ITM point-to-point loss over the profile from the site to that sample (the tests check
 //! it).
 //!
-//! The viewshed uses the same radials and pixel mapping: a sample is visible when the line from
-//! the antenna to a receiver `rx_height_m` above it clears every earlier sample of the radial
-//! with the earth bulge of an effective radius `k · R` ([`crate::los`] semantics, k = 4/3 by
-//! default). A running maximum of the apparent elevation angle makes it O(n) per radial.
+//! The viewshed uses the same radials and grid: a pixel is visible when the line from the
+//! antenna to a receiver `rx_height_m` above the pixel centre's ground (at the centre's own
+//! distance) clears every sample of the nearest radial before it, with the earth bulge of an
+//! effective radius `k · R` ([`crate::los`] semantics, k = 4/3 by default). A running maximum
+//! of the apparent elevation angle per radial makes it O(1) per pixel.
 //!
 //! Everything is pure: the DEM comes in as a [`DemSet`], the result is in memory; the CLI
 //! writes the GeoTIFF/PNG.
@@ -833,6 +834,16 @@ pub fn radial_visibility(
     }
 }
 
+/// One radial of a viewshed: antenna height above sea level (m), the ground samples (m), and
+/// the running maximum of the ground's apparent elevation slope over samples `1..=i`.
+struct RadialHorizon {
+    h0: f64,
+    z: Vec<f64>,
+    highest: Vec<f64>,
+    finest: usize,
+    coarsest: usize,
+}
+
 /// Computes a line-of-sight viewshed on the coverage grid (see the module docs).
 ///
 /// # Errors
@@ -859,49 +870,92 @@ pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, Cover
         });
     }
     let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
-    let (assign, _) = sweep.assign(params.site);
     let n = sweep.samples_per_radial;
-    let outs: Vec<(Vec<bool>, usize, usize)> = (0..sweep.radials)
+    let step = sweep.radial_step_m;
+    let curv = 1.0 / (2.0 * params.k_factor * crate::los::EARTH_RADIUS_M);
+    // Per radial: the antenna's height above sea level, the samples, and the highest apparent
+    // elevation (slope, with the earth bulge) of the ground over samples 1..=i.
+    let outs: Vec<RadialHorizon> = (0..sweep.radials)
         .into_par_iter()
         .map_init(
-            || (dem.sampler(), vec![0.0f64; n]),
-            |(sampler, z), r| -> Result<_, CoverageError> {
-                let s = sampler.sample_radial(
-                    params.site,
-                    sweep.azimuth_deg(r),
-                    sweep.radial_step_m,
+            || dem.sampler(),
+            |sampler, r| -> Result<_, CoverageError> {
+                let mut z = vec![0.0f64; n];
+                let s = sampler.sample_radial(params.site, sweep.azimuth_deg(r), step, &mut z)?;
+                let h0 = z[0] + params.tx_height_m;
+                let mut highest = vec![f64::NEG_INFINITY; n];
+                let mut m = f64::NEG_INFINITY;
+                for (i, (zi, hi)) in z.iter().zip(highest.iter_mut()).enumerate().skip(1) {
+                    let d = i as f64 * step;
+                    m = m.max((zi - d * d * curv - h0) / d);
+                    *hi = m;
+                }
+                Ok(RadialHorizon {
+                    h0,
                     z,
-                )?;
-                let mut vis = vec![false; n];
-                radial_visibility(
-                    z,
-                    sweep.radial_step_m,
-                    params.tx_height_m,
-                    params.rx_height_m,
-                    params.k_factor,
-                    &mut vis,
-                );
-                Ok((vis, s.finest_source, s.coarsest_source))
+                    highest,
+                    finest: s.finest_source,
+                    coarsest: s.coarsest_source,
+                })
             },
         )
         .collect::<Result<_, _>>()?;
+    // Per pixel: the target `rx_height_m` above the pixel centre's own ground, at its own
+    // distance, against the ground samples of the nearest radial strictly before it — the
+    // question a per-cell viewshed (gdal_viewshed) answers, on the same cells.
     let g = sweep.grid;
-    let mut visible = vec![VIEWSHED_NODATA; assign.len()];
+    let site = params.site;
+    let step_az = 360.0 / sweep.radials as f64;
+    let rows: Vec<Vec<u8>> = (0..g.height)
+        .into_par_iter()
+        .map_init(
+            || dem.sampler(),
+            |sampler, row| -> Result<Vec<u8>, CoverageError> {
+                let mut out = vec![VIEWSHED_NODATA; g.width];
+                for (col, o) in out.iter_mut().enumerate() {
+                    let (lon, lat) = g.pixel_center(col, row);
+                    let (d, az) = distance_azimuth(site, lon, lat);
+                    if d > sweep.radius_m {
+                        continue;
+                    }
+                    let rad = &outs[((az / step_az).round() as usize) % sweep.radials];
+                    // Samples strictly nearer than the target.
+                    let before = ((d / step).ceil() as usize).saturating_sub(1).min(n - 1);
+                    if before == 0 {
+                        *o = 1;
+                        continue;
+                    }
+                    let ground = LonLat::new(lon, lat)
+                        .ok()
+                        .map(|p| sampler.elevation(p))
+                        .transpose()?
+                        .and_then(|e| e.elevation_m)
+                        // A void everywhere: the nearest radial sample's height.
+                        .unwrap_or(rad.z[((d / step).round() as usize).min(n - 1)]);
+                    let target = (ground + params.rx_height_m - d * d * curv - rad.h0) / d;
+                    // Ties count as clear, as in `los`.
+                    *o = u8::from(target >= rad.highest[before]);
+                }
+                Ok(out)
+            },
+        )
+        .collect::<Result<_, _>>()?;
+    let mut visible = Vec::with_capacity(g.width * g.height);
     let mut visible_area_km2 = 0.0;
     let mut evaluated_area_km2 = 0.0;
-    for (i, &(r, k)) in assign.iter().enumerate() {
-        if r == u32::MAX {
-            continue;
+    for (row, r) in rows.into_iter().enumerate() {
+        let a = g.pixel_area_km2(g.pixel_center(0, row).1);
+        for &v in &r {
+            if v != VIEWSHED_NODATA {
+                evaluated_area_km2 += a;
+                if v == 1 {
+                    visible_area_km2 += a;
+                }
+            }
         }
-        let a = g.pixel_area_km2(g.pixel_center(0, i / g.width).1);
-        evaluated_area_km2 += a;
-        let v = outs[r as usize].0[k as usize];
-        visible[i] = u8::from(v);
-        if v {
-            visible_area_km2 += a;
-        }
+        visible.extend(r);
     }
-    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.1, o.2]).collect();
+    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect();
     used.extend(grid_sources(dem, params.site, &sweep));
     let terrain = terrain_used(dem, used);
     Ok(Viewshed {
