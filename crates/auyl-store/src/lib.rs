@@ -14,9 +14,11 @@
 
 mod error;
 mod registry;
+mod tracking;
 
 pub use error::{Error, Result};
 pub use registry::{ImportDiff, ImportRun, WriteMode};
+pub use tracking::{GenerateSummary, TrackError, TrackResult};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};

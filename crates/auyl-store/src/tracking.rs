@@ -1,0 +1,710 @@
+//! Tracking in the database: works generated from a plan, edits checked against the stored
+//! version and written together with their audit entries in one transaction, all-or-nothing
+//! batches, and the audit chain read back for verification.
+//!
+//! Every write first moves the single `audit_head` row, which serialises tracking writers on
+//! both backends; each work is then written with `WHERE version = <the version it was read at>`,
+//! so an edit made from a stale version fails as [`auyl_track::Error::Conflict`] instead of
+//! overwriting someone else's change.
+
+use crate::{Backend, Store};
+use auyl_model::Id;
+use auyl_track::{
+    Applied, AuditEntry, Blocker, BlockerReason, ChainHead, EditContext, Generated, Ledger, Status,
+    TrackedSettlement, Work, WorkKind, WorkUpdate, format_date, parse_date,
+};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Errors of tracking storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrackError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    /// A tracking rule refused the change (conflict, transition, dependency, blocker, dates).
+    #[error(transparent)]
+    Rule(#[from] auyl_track::Error),
+    /// A stored value cannot be read back (a hand-edited database).
+    #[error("stored {table} `{key}`: {message}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// The row's key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Tracking storage's result.
+pub type TrackResult<T> = std::result::Result<T, TrackError>;
+
+/// What storing generated works did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenerateSummary {
+    /// Works not stored before.
+    pub works_added: u64,
+    /// Works already stored (kept as they are, with their progress).
+    pub works_kept: u64,
+    /// Tracked settlements written (added or refreshed).
+    pub settlements: u64,
+}
+
+const MAX_PARAMS: usize = 30_000;
+
+fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
+    // Assembled only from static table and column names; values always go through binds.
+    sqlx::AssertSqlSafe(s)
+}
+
+/// `INSERT INTO t (cols) VALUES (..), (..) <tail>` for `rows` rows with the backend's placeholders.
+fn multi_insert(backend: Backend, table: &str, cols: &[&str], rows: usize, tail: &str) -> String {
+    let mut n = 0;
+    let tuples = (0..rows)
+        .map(|_| {
+            let ph = cols
+                .iter()
+                .map(|_| {
+                    n += 1;
+                    match backend {
+                        Backend::Sqlite => "?".to_string(),
+                        Backend::Postgres => format!("${n}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({ph})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cols = cols
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("INSERT INTO \"{table}\" ({cols}) VALUES {tuples} {tail}")
+}
+
+const WORK_COLS: [&str; 16] = [
+    "id",
+    "kind",
+    "responsible_id",
+    "planned_start",
+    "planned_finish",
+    "status",
+    "blocker_reason",
+    "blocker_who",
+    "blocker_since",
+    "blocker_note",
+    "actual_start",
+    "actual_finish",
+    "comment",
+    "version",
+    "updated_at",
+    "updated_by",
+];
+
+fn bind_work<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    w: &Work,
+    ctx: &EditContext,
+) -> Query<'q, Any, AnyArguments> {
+    let b = w.blocker.as_ref();
+    q.bind(w.id.to_string())
+        .bind(w.kind.as_str().to_string())
+        .bind(w.responsible_id.to_string())
+        .bind(format_date(w.planned_start))
+        .bind(format_date(w.planned_finish))
+        .bind(w.status.as_str().to_string())
+        .bind(b.map(|b| b.reason.as_str().to_string()))
+        .bind(b.map(|b| b.who_must_act.to_string()))
+        .bind(b.map(|b| format_date(b.since)))
+        .bind(b.map(|b| b.note.clone()))
+        .bind(w.actual_start.map(format_date))
+        .bind(w.actual_finish.map(format_date))
+        .bind(w.comment.clone())
+        .bind(w.version)
+        .bind(ctx.at.clone())
+        .bind(ctx.who.clone())
+}
+
+const AUDIT_COLS: [&str; 9] = [
+    "seq",
+    "at",
+    "who",
+    "entity",
+    "field",
+    "old_value",
+    "new_value",
+    "prev_hash",
+    "hash",
+];
+
+impl Store {
+    /// Locks the audit head (the first write of every tracking transaction) and returns it.
+    async fn lock_head(conn: &mut AnyConnection) -> TrackResult<ChainHead> {
+        sqlx::query("UPDATE \"audit_head\" SET \"seq\" = \"seq\" WHERE \"id\" = 1")
+            .execute(&mut *conn)
+            .await?;
+        let row = sqlx::query("SELECT \"seq\", \"hash\" FROM \"audit_head\" WHERE \"id\" = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(ChainHead {
+            seq: row.try_get(0)?,
+            hash: row.try_get(1)?,
+        })
+    }
+
+    async fn append_audit(
+        &self,
+        conn: &mut AnyConnection,
+        entries: &[AuditEntry],
+        head: &ChainHead,
+    ) -> TrackResult<()> {
+        for chunk in entries.chunks(MAX_PARAMS / AUDIT_COLS.len()) {
+            let s = multi_insert(self.backend, "audit_log", &AUDIT_COLS, chunk.len(), "");
+            let mut q = sqlx::query(sql(s));
+            for e in chunk {
+                q = q
+                    .bind(e.seq)
+                    .bind(e.at.clone())
+                    .bind(e.who.clone())
+                    .bind(e.entity.clone())
+                    .bind(e.field.clone())
+                    .bind(e.old.clone())
+                    .bind(e.new.clone())
+                    .bind(e.prev_hash.clone())
+                    .bind(e.hash.clone());
+            }
+            q.execute(&mut *conn).await?;
+        }
+        let ph = |n| self.track_ph(n);
+        sqlx::query(sql(format!(
+            "UPDATE \"audit_head\" SET \"seq\" = {}, \"hash\" = {} WHERE \"id\" = 1",
+            ph(1),
+            ph(2)
+        )))
+        .bind(head.seq)
+        .bind(head.hash.clone())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    fn track_ph(&self, n: usize) -> String {
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    /// Stores generated works and tracked settlements in one transaction. Works already stored
+    /// keep their status and history (generating again from a newer plan adds only new works);
+    /// tracked settlements are refreshed. One audit entry records the generation.
+    pub async fn insert_generated(
+        &self,
+        g: &Generated,
+        ctx: &EditContext,
+    ) -> TrackResult<GenerateSummary> {
+        let mut tx = self.pool.begin().await?;
+        let mut head = Self::lock_head(&mut tx).await?;
+        let existing: HashSet<String> = sqlx::query("SELECT \"id\" FROM \"works\"")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+        let new: Vec<&Work> = g
+            .works
+            .iter()
+            .filter(|w| !existing.contains(w.id.as_str()))
+            .collect();
+        const TS_COLS: [&str; 8] = [
+            "settlement_id",
+            "scenario",
+            "region_code",
+            "operator_id",
+            "akimat_id",
+            "people",
+            "technology",
+            "target_date",
+        ];
+        let tail = "ON CONFLICT (\"settlement_id\") DO UPDATE SET \"scenario\" = excluded.\"scenario\", \"region_code\" = excluded.\"region_code\", \"operator_id\" = excluded.\"operator_id\", \"akimat_id\" = excluded.\"akimat_id\", \"people\" = excluded.\"people\", \"technology\" = excluded.\"technology\", \"target_date\" = excluded.\"target_date\"";
+        for chunk in g.settlements.chunks(MAX_PARAMS / TS_COLS.len()) {
+            let mut q = sqlx::query(sql(multi_insert(
+                self.backend,
+                "tracked_settlements",
+                &TS_COLS,
+                chunk.len(),
+                tail,
+            )));
+            for s in chunk {
+                q = q
+                    .bind(s.settlement_id.to_string())
+                    .bind(g.scenario.clone())
+                    .bind(s.region_code.clone())
+                    .bind(s.operator_id.to_string())
+                    .bind(s.akimat_id.as_ref().map(|a| a.to_string()))
+                    .bind(s.people as i64)
+                    .bind(s.technology.clone())
+                    .bind(format_date(s.target_date));
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in new.chunks(MAX_PARAMS / WORK_COLS.len()) {
+            let mut q = sqlx::query(sql(multi_insert(
+                self.backend,
+                "works",
+                &WORK_COLS,
+                chunk.len(),
+                "",
+            )));
+            for w in chunk {
+                q = bind_work(q, w, ctx);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // Settlements and dependencies of new works, and settlements newly served by kept works.
+        let mut links: Vec<(&Id, &Id, i64)> = Vec::new();
+        let mut deps: Vec<(&Id, &Id, i64)> = Vec::new();
+        for w in &g.works {
+            for (i, s) in w.settlement_ids.iter().enumerate() {
+                links.push((&w.id, s, i as i64));
+            }
+            if !existing.contains(w.id.as_str()) {
+                for (i, d) in w.depends_on.iter().enumerate() {
+                    deps.push((&w.id, d, i as i64));
+                }
+            }
+        }
+        for (table, cols, rows) in [
+            (
+                "work_settlements",
+                ["work_id", "settlement_id", "position"],
+                &links,
+            ),
+            (
+                "work_dependencies",
+                ["work_id", "depends_on", "position"],
+                &deps,
+            ),
+        ] {
+            for chunk in rows.chunks(MAX_PARAMS / 3) {
+                let mut q = sqlx::query(sql(multi_insert(
+                    self.backend,
+                    table,
+                    &cols,
+                    chunk.len(),
+                    "ON CONFLICT DO NOTHING",
+                )));
+                for (a, b, i) in chunk {
+                    q = q.bind(a.to_string()).bind(b.to_string()).bind(*i);
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        let summary = GenerateSummary {
+            works_added: new.len() as u64,
+            works_kept: (g.works.len() - new.len()) as u64,
+            settlements: g.settlements.len() as u64,
+        };
+        let entry = head.append(
+            &ctx.at,
+            &ctx.who,
+            &format!("plan:{}", g.scenario),
+            "works",
+            "",
+            &format!(
+                "{} works generated for {} settlements ({} already tracked)",
+                summary.works_added, summary.settlements, summary.works_kept
+            ),
+        );
+        self.append_audit(&mut tx, &[entry], &head).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Applies one edit: checks it against the stored work (version, workflow, dependencies)
+    /// and writes the work, its blocker history and the audit entries in one transaction.
+    pub async fn apply_edit(&self, update: &WorkUpdate, ctx: &EditContext) -> TrackResult<Applied> {
+        let mut out = self.apply_batch(std::slice::from_ref(update), ctx).await?;
+        out.pop().ok_or_else(|| TrackError::Corrupt {
+            table: "works",
+            key: update.work_id.to_string(),
+            message: "the edit produced no result".into(),
+        })
+    }
+
+    /// Applies every edit or none, in one transaction: any refused edit (stale version, bad
+    /// transition, …) rolls the whole batch back and is reported with its position. Later edits
+    /// see earlier ones. Edits that change nothing are accepted and write nothing.
+    pub async fn apply_batch(
+        &self,
+        updates: &[WorkUpdate],
+        ctx: &EditContext,
+    ) -> TrackResult<Vec<Applied>> {
+        let mut tx = self.pool.begin().await?;
+        let mut head = Self::lock_head(&mut tx).await?;
+        let works = load_works_from(&mut tx).await?;
+        let mut ledger = Ledger::new(works);
+        let applied = ledger.apply_batch(updates, ctx).map_err(|e| match e {
+            // A single edit reports its own error, not "edit 0 of the batch".
+            auyl_track::Error::Batch { source, .. } if updates.len() == 1 => {
+                TrackError::Rule(*source)
+            }
+            e => TrackError::Rule(e),
+        })?;
+        // The final state of each changed work, written with the version it was read at.
+        let mut finals: BTreeMap<&Id, (&Work, i64)> = BTreeMap::new();
+        let mut entries = Vec::new();
+        for (a, u) in applied.iter().zip(updates) {
+            if a.changes.is_empty() {
+                continue;
+            }
+            let read_at = finals
+                .get(&a.work.id)
+                .map_or(u.expected_version, |(_, v)| *v);
+            finals.insert(&a.work.id, (&a.work, read_at));
+            entries.extend(head.append_changes(ctx, &a.changes));
+        }
+        let rows: Vec<(&Work, i64)> = finals.into_values().collect();
+        let update_tail = {
+            let sets = WORK_COLS[1..]
+                .iter()
+                .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "ON CONFLICT (\"id\") DO UPDATE SET {sets} WHERE \"works\".\"version\" = excluded.\"version\" - 1"
+            )
+        };
+        for chunk in rows.chunks(MAX_PARAMS / WORK_COLS.len()) {
+            // Works changed several times in the batch jump more than one version: write them
+            // one by one below.
+            let simple: Vec<&Work> = chunk
+                .iter()
+                .filter(|(w, v)| w.version == v + 1)
+                .map(|(w, _)| *w)
+                .collect();
+            if !simple.is_empty() {
+                let mut q = sqlx::query(sql(multi_insert(
+                    self.backend,
+                    "works",
+                    &WORK_COLS,
+                    simple.len(),
+                    &update_tail,
+                )));
+                for w in &simple {
+                    q = bind_work(q, w, ctx);
+                }
+                let n = q.execute(&mut *tx).await?.rows_affected();
+                if n != simple.len() as u64 {
+                    return Err(self.conflict_in(&mut tx, chunk).await);
+                }
+            }
+            for (w, v) in chunk.iter().filter(|(w, v)| w.version != v + 1) {
+                let sets = WORK_COLS[1..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("\"{c}\" = {}", self.track_ph(i + 1)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let s = format!(
+                    "UPDATE \"works\" SET {sets} WHERE \"id\" = {} AND \"version\" = {}",
+                    self.track_ph(WORK_COLS.len()),
+                    self.track_ph(WORK_COLS.len() + 1)
+                );
+                let b = w.blocker.as_ref();
+                let n = sqlx::query(sql(s))
+                    .bind(w.kind.as_str().to_string())
+                    .bind(w.responsible_id.to_string())
+                    .bind(format_date(w.planned_start))
+                    .bind(format_date(w.planned_finish))
+                    .bind(w.status.as_str().to_string())
+                    .bind(b.map(|b| b.reason.as_str().to_string()))
+                    .bind(b.map(|b| b.who_must_act.to_string()))
+                    .bind(b.map(|b| format_date(b.since)))
+                    .bind(b.map(|b| b.note.clone()))
+                    .bind(w.actual_start.map(format_date))
+                    .bind(w.actual_finish.map(format_date))
+                    .bind(w.comment.clone())
+                    .bind(w.version)
+                    .bind(ctx.at.clone())
+                    .bind(ctx.who.clone())
+                    .bind(w.id.to_string())
+                    .bind(*v)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    return Err(self.conflict_in(&mut tx, chunk).await);
+                }
+            }
+        }
+        self.record_blockers(&mut tx, &applied, ctx).await?;
+        if !entries.is_empty() {
+            self.append_audit(&mut tx, &entries, &head).await?;
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    /// The conflict that made a version-checked write affect fewer rows than expected: a
+    /// concurrent writer changed one of these works after this transaction read it.
+    async fn conflict_in(&self, conn: &mut AnyConnection, rows: &[(&Work, i64)]) -> TrackError {
+        for (w, v) in rows {
+            let s = format!(
+                "SELECT \"version\" FROM \"works\" WHERE \"id\" = {}",
+                self.track_ph(1)
+            );
+            match sqlx::query(sql(s))
+                .bind(w.id.to_string())
+                .fetch_optional(&mut *conn)
+                .await
+            {
+                Ok(Some(r)) => {
+                    let actual: i64 = r.try_get(0).unwrap_or(-1);
+                    if actual != *v {
+                        return TrackError::Rule(auyl_track::Error::Conflict {
+                            work_id: w.id.clone(),
+                            expected: *v,
+                            actual,
+                        });
+                    }
+                }
+                Ok(None) => {
+                    return TrackError::Rule(auyl_track::Error::UnknownWork {
+                        work_id: w.id.clone(),
+                    });
+                }
+                Err(e) => return TrackError::Sql(e),
+            }
+        }
+        TrackError::Corrupt {
+            table: "works",
+            key: String::new(),
+            message: "a version-checked write changed fewer rows than expected".into(),
+        }
+    }
+
+    /// Closes blockers that were lifted and opens the new ones (the blocker history).
+    async fn record_blockers(
+        &self,
+        conn: &mut AnyConnection,
+        applied: &[Applied],
+        ctx: &EditContext,
+    ) -> TrackResult<()> {
+        let changed: Vec<&Applied> = applied
+            .iter()
+            .filter(|a| a.changes.iter().any(|c| c.field == "blocker"))
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let mut next: i64 =
+            sqlx::query("SELECT CAST(COALESCE(MAX(\"id\"), 0) + 1 AS BIGINT) FROM \"blockers\"")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get(0)?;
+        for a in changed {
+            let close = format!(
+                "UPDATE \"blockers\" SET \"resolved_on\" = {} WHERE \"work_id\" = {} AND \"resolved_on\" IS NULL",
+                self.track_ph(1),
+                self.track_ph(2)
+            );
+            sqlx::query(sql(close))
+                .bind(format_date(ctx.on))
+                .bind(a.work.id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            if let Some(b) = &a.work.blocker {
+                let cols = ["id", "work_id", "reason", "who_must_act", "since", "note"];
+                sqlx::query(sql(multi_insert(self.backend, "blockers", &cols, 1, "")))
+                    .bind(next)
+                    .bind(a.work.id.to_string())
+                    .bind(b.reason.as_str().to_string())
+                    .bind(b.who_must_act.to_string())
+                    .bind(format_date(b.since))
+                    .bind(b.note.clone())
+                    .execute(&mut *conn)
+                    .await?;
+                next += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every work, by id, with its settlements and dependencies.
+    pub async fn load_works(&self) -> TrackResult<Vec<Work>> {
+        let mut conn = self.pool.acquire().await?;
+        load_works_from(&mut conn).await
+    }
+
+    /// Every tracked settlement, by id.
+    pub async fn load_tracked_settlements(&self) -> TrackResult<Vec<TrackedSettlement>> {
+        let rows = sqlx::query(
+            "SELECT \"settlement_id\", \"region_code\", \"operator_id\", \"akimat_id\", \"people\", \"technology\", \"target_date\" FROM \"tracked_settlements\" ORDER BY \"settlement_id\"",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let id: String = r.try_get(0)?;
+                let target: String = r.try_get(6)?;
+                let target_date = parse_date(&target).ok_or_else(|| TrackError::Corrupt {
+                    table: "tracked_settlements",
+                    key: id.clone(),
+                    message: format!("target_date `{target}` is not a date"),
+                })?;
+                Ok(TrackedSettlement {
+                    settlement_id: Id::new(&id),
+                    region_code: r.try_get(1)?,
+                    operator_id: Id::new(r.try_get::<String, _>(2)?),
+                    akimat_id: r.try_get::<Option<String>, _>(3)?.map(Id::new),
+                    people: r.try_get::<i64, _>(4)?.max(0) as u64,
+                    technology: r.try_get(5)?,
+                    target_date,
+                })
+            })
+            .collect()
+    }
+
+    /// The whole audit log in sequence order.
+    pub async fn audit_log(&self) -> TrackResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT \"seq\", \"at\", \"who\", \"entity\", \"field\", \"old_value\", \"new_value\", \"prev_hash\", \"hash\" FROM \"audit_log\" ORDER BY \"seq\"",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    who: r.try_get(2)?,
+                    entity: r.try_get(3)?,
+                    field: r.try_get(4)?,
+                    old: r.try_get(5)?,
+                    new: r.try_get(6)?,
+                    prev_hash: r.try_get(7)?,
+                    hash: r.try_get(8)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether anyone named `who` ever changed anything (e.g. whether the history is partly
+    /// simulated: `auyl_track::SIMULATED_USER`).
+    pub async fn audit_has_user(&self, who: &str) -> TrackResult<bool> {
+        let s = format!(
+            "SELECT \"seq\" FROM \"audit_log\" WHERE \"who\" = {} LIMIT 1",
+            self.track_ph(1)
+        );
+        Ok(sqlx::query(sql(s))
+            .bind(who.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    /// The stored head of the audit chain (what the next entry links to).
+    pub async fn audit_head(&self) -> TrackResult<ChainHead> {
+        let row = sqlx::query("SELECT \"seq\", \"hash\" FROM \"audit_head\" WHERE \"id\" = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(ChainHead {
+            seq: row.try_get(0)?,
+            hash: row.try_get(1)?,
+        })
+    }
+}
+
+fn corrupt(key: &str, message: String) -> TrackError {
+    TrackError::Corrupt {
+        table: "works",
+        key: key.to_string(),
+        message,
+    }
+}
+
+fn date_col(key: &str, col: &str, v: Option<String>) -> TrackResult<Option<time::Date>> {
+    v.map(|s| parse_date(&s).ok_or_else(|| corrupt(key, format!("{col} `{s}` is not a date"))))
+        .transpose()
+}
+
+async fn load_works_from(conn: &mut AnyConnection) -> TrackResult<Vec<Work>> {
+    let mut settlements: HashMap<String, Vec<Id>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT \"work_id\", \"settlement_id\" FROM \"work_settlements\" ORDER BY \"work_id\", \"position\"",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        settlements
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(Id::new(r.try_get::<String, _>(1)?));
+    }
+    let mut deps: HashMap<String, Vec<Id>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT \"work_id\", \"depends_on\" FROM \"work_dependencies\" ORDER BY \"work_id\", \"position\"",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        deps.entry(r.try_get(0)?)
+            .or_default()
+            .push(Id::new(r.try_get::<String, _>(1)?));
+    }
+    let cols = WORK_COLS[..14]
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sql(format!("SELECT {cols} FROM \"works\" ORDER BY \"id\"")))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.try_get(0)?;
+        let kind: String = r.try_get(1)?;
+        let status: String = r.try_get(5)?;
+        let req = |col: &str, v: String| {
+            parse_date(&v).ok_or_else(|| corrupt(&id, format!("{col} `{v}` is not a date")))
+        };
+        let blocker = match r.try_get::<Option<String>, _>(6)? {
+            Some(reason) => Some(Blocker {
+                reason: BlockerReason::parse(&reason)
+                    .ok_or_else(|| corrupt(&id, format!("blocker reason `{reason}`")))?,
+                who_must_act: Id::new(r.try_get::<Option<String>, _>(7)?.unwrap_or_default()),
+                since: req(
+                    "blocker_since",
+                    r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+                )?,
+                note: r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        out.push(Work {
+            kind: WorkKind::parse(&kind).ok_or_else(|| corrupt(&id, format!("kind `{kind}`")))?,
+            responsible_id: Id::new(r.try_get::<String, _>(2)?),
+            planned_start: req("planned_start", r.try_get(3)?)?,
+            planned_finish: req("planned_finish", r.try_get(4)?)?,
+            status: Status::parse(&status)
+                .ok_or_else(|| corrupt(&id, format!("status `{status}`")))?,
+            blocker,
+            actual_start: date_col(&id, "actual_start", r.try_get(10)?)?,
+            actual_finish: date_col(&id, "actual_finish", r.try_get(11)?)?,
+            comment: r.try_get(12)?,
+            version: r.try_get(13)?,
+            settlement_ids: settlements.remove(&id).unwrap_or_default(),
+            depends_on: deps.remove(&id).unwrap_or_default(),
+            id: Id::new(id),
+        });
+    }
+    Ok(out)
+}

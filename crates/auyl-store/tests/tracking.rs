@@ -1,0 +1,251 @@
+//! Tracking storage on both backends: generated works round-trip, edits are version-checked and
+//! audited in one transaction, batches are all or nothing, concurrent edits of the same work
+//! conflict instead of overwriting each other, and a tampered audit row is found.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
+
+use auyl_model::{Id, Plan};
+use auyl_store::{Store, TrackError};
+use auyl_testkit::both_backends;
+use auyl_track::*;
+use time::{Date, Month};
+
+fn plan() -> Plan {
+    serde_json::from_str(
+        &std::fs::read_to_string(
+            auyl_testkit::repo_root().join("crates/auyl-track/tests/fixtures/plan_small.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap()
+}
+
+fn generated() -> Generated {
+    generate(&plan(), &Durations::default(), &|_| {
+        Some("100000000".into())
+    })
+    .unwrap()
+}
+
+fn ctx(who: &str, m: u8, d: u8) -> EditContext {
+    let on = Date::from_calendar_date(2026, Month::try_from(m).unwrap(), d).unwrap();
+    EditContext {
+        who: who.into(),
+        at: format!("{}T10:00:00Z", format_date(on)),
+        on,
+    }
+}
+
+#[tokio::test]
+async fn works_edits_batches_and_audit_on_both_backends() {
+    for db in both_backends().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let g = generated();
+        let s = store
+            .insert_generated(&g, &ctx("planner", 3, 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            (s.works_added, s.works_kept),
+            (g.works.len() as u64, 0),
+            "{}",
+            db.backend
+        );
+        // Generating again keeps the stored works (and their progress).
+        let s = store
+            .insert_generated(&g, &ctx("planner", 3, 2))
+            .await
+            .unwrap();
+        assert_eq!((s.works_added, s.works_kept), (0, g.works.len() as u64));
+        let mut expected = g.works.clone();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(
+            store.load_works().await.unwrap(),
+            expected,
+            "{}",
+            db.backend
+        );
+        let mut ts = g.settlements.clone();
+        ts.sort_by(|a, b| a.settlement_id.cmp(&b.settlement_id));
+        assert_eq!(store.load_tracked_settlements().await.unwrap(), ts);
+
+        // One edit: version checked, audited, blocker history kept.
+        let land = Id::new("site:abay-1/land_allotment");
+        let mut u = WorkUpdate::status(land.clone(), 1, Status::Blocked);
+        u.blocker = Some(Blocker {
+            reason: BlockerReason::Land,
+            who_must_act: Id::new("akimat:100000000"),
+            since: ctx("x", 4, 2).on,
+            note: "plot under dispute".into(),
+        });
+        let a = store
+            .apply_edit(&u, &ctx("kcell.ivanov", 4, 2))
+            .await
+            .unwrap();
+        assert_eq!(a.work.version, 2);
+        let e = store
+            .apply_edit(&u, &ctx("kcell.petrov", 4, 3))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TrackError::Rule(Error::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                })
+            ),
+            "{}: {e}",
+            db.backend
+        );
+
+        // A batch with one bad edit writes nothing; the same batch without it writes all.
+        let power = Id::new("site:abay-1/power_connection");
+        let good = vec![
+            WorkUpdate::status(land.clone(), 2, Status::InProgress),
+            WorkUpdate::status(land.clone(), 3, Status::Done),
+            WorkUpdate::status(power.clone(), 1, Status::InProgress),
+        ];
+        let mut bad = good.clone();
+        bad.push(WorkUpdate::status(
+            Id::new("site:abay-1/mast_construction"),
+            1,
+            Status::InProgress,
+        ));
+        let before = store.load_works().await.unwrap();
+        let log_before = store.audit_log().await.unwrap();
+        let e = store
+            .apply_batch(&bad, &ctx("kcell", 5, 1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, TrackError::Rule(Error::Batch { index: 3, .. })),
+            "{e}"
+        );
+        assert_eq!(store.load_works().await.unwrap(), before);
+        assert_eq!(store.audit_log().await.unwrap(), log_before);
+        let applied = store.apply_batch(&good, &ctx("kcell", 5, 1)).await.unwrap();
+        assert_eq!(applied.len(), 3);
+        let works = store.load_works().await.unwrap();
+        let w = works.iter().find(|w| w.id == land).unwrap();
+        assert_eq!((w.status, w.version), (Status::Done, 4));
+
+        // The audit chain verifies and ends at the stored head.
+        let log = store.audit_log().await.unwrap();
+        let head = store.audit_head().await.unwrap();
+        assert_eq!(verify_chain(&log, Some(&head)).unwrap(), head);
+        assert!(
+            log.iter()
+                .any(|e| e.who == "kcell.ivanov" && e.field == "blocker")
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_one_work_conflict_on_both_backends() {
+    for db in both_backends().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store
+            .insert_generated(&generated(), &ctx("planner", 3, 1))
+            .await
+            .unwrap();
+        let other = Store::open(&db.url).await.unwrap();
+        let id = Id::new("site:abay-1/land_allotment");
+        // Two editors read version 1 and save at the same time.
+        let mut a = WorkUpdate::status(id.clone(), 1, Status::InProgress);
+        a.comment = Some("started by A".into());
+        let mut b = WorkUpdate::status(id.clone(), 1, Status::InProgress);
+        b.comment = Some("started by B".into());
+        let ca = ctx("a", 4, 1);
+        let cb = ctx("b", 4, 1);
+        let (ra, rb) = tokio::join!(store.apply_edit(&a, &ca), other.apply_edit(&b, &cb));
+        let oks = [ra.is_ok(), rb.is_ok()];
+        assert_eq!(
+            oks.iter().filter(|x| **x).count(),
+            1,
+            "{}: exactly one wins: {ra:?} {rb:?}",
+            db.backend
+        );
+        let lost = if ra.is_ok() { rb } else { ra };
+        assert!(
+            matches!(
+                lost,
+                Err(TrackError::Rule(Error::Conflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                }))
+            ),
+            "{}: {lost:?}",
+            db.backend
+        );
+        let w = store
+            .load_works()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.id == id)
+            .unwrap();
+        assert_eq!(w.version, 2);
+        let winner = if oks[0] {
+            "started by A"
+        } else {
+            "started by B"
+        };
+        assert_eq!(w.comment, winner);
+        let log = store.audit_log().await.unwrap();
+        assert!(verify_chain(&log, None).is_ok());
+        store.close().await;
+        other.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_audit_row_is_pinpointed_on_both_backends() {
+    for db in both_backends().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store
+            .insert_generated(&generated(), &ctx("planner", 3, 1))
+            .await
+            .unwrap();
+        let id = Id::new("site:abay-1/land_allotment");
+        store
+            .apply_edit(
+                &WorkUpdate::status(id.clone(), 1, Status::InProgress),
+                &ctx("a", 4, 1),
+            )
+            .await
+            .unwrap();
+        store
+            .apply_edit(
+                &WorkUpdate::status(id.clone(), 2, Status::Done),
+                &ctx("a", 5, 1),
+            )
+            .await
+            .unwrap();
+        let log = store.audit_log().await.unwrap();
+        let target = log
+            .iter()
+            .find(|e| e.field == "status" && e.new == "done")
+            .unwrap()
+            .seq;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE audit_log SET new_value = 'accepted' WHERE seq = {target}"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let e = verify_chain(&store.audit_log().await.unwrap(), None).unwrap_err();
+        assert_eq!(
+            e,
+            ChainBreak {
+                seq: target,
+                kind: BreakKind::ContentChanged
+            },
+            "{}",
+            db.backend
+        );
+        store.close().await;
+    }
+}
