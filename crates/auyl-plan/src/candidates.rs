@@ -1,7 +1,8 @@
 //! The options of every target settlement, with their costs, capacities and shared elements.
 //!
-//! * **Fibre** follows the Steiner forest of each region over the road graph
-//!   ([`auyl_network::road::RoadGraph::route_fibre`]) from the region's PoPs to all its targets.
+//! * **Fibre** follows the Steiner forest of each region over the region's road graph (the roads
+//!   within 0.5° of its targets and PoPs, with the last-mile approximation;
+//!   [`auyl_network::road::RoadGraph::route_fibre`]) from the region's PoPs to all its targets.
 //!   The forest is cut into *segments* (paths between PoPs, targets and branch points); choosing
 //!   fibre for a settlement requires every segment on its path to the PoP, and a segment is paid
 //!   once however many settlements (or mast backhauls) share its trench. Routes are therefore
@@ -70,6 +71,8 @@ pub(crate) struct Segment {
     pub approx_m: f64,
     /// Index of the PoP of its tree.
     pub pop: usize,
+    /// Index of the (regional) road graph its edges belong to.
+    pub graph: usize,
 }
 
 /// One microwave hop of a chain.
@@ -167,7 +170,8 @@ pub(crate) struct Candidates {
     /// Own options of each target (fibre's own part first when fibre is possible).
     pub own: Vec<Vec<OwnOption>>,
     pub pops: Vec<BackboneNode>,
-    pub graph: RoadGraph,
+    /// Road graphs, one per region with fibre routes.
+    pub graphs: Vec<RoadGraph>,
     /// Settlements left out because they are already connected (within reach of a PoP).
     pub already_connected: usize,
     /// Plan-wide notes (fallbacks used, counts).
@@ -495,26 +499,71 @@ pub(crate) fn build(
             },
         })
         .collect();
-    let mut graph = RoadGraph::build(&road_inputs, &costs, &BuildOptions::default())?;
-    let mut points: Vec<geo::Point<f64>> = targets.iter().map(|t| t.loc.to_point()).collect();
-    points.extend(pops.iter().map(|p| p.location.to_point()));
-    let nodes = graph.attach_points(&points, &LastMileOptions::default())?;
-    let (target_nodes, pop_nodes) = nodes.split_at(targets.len());
     let mut segments: Vec<Segment> = Vec::new();
+    let mut graphs: Vec<RoadGraph> = Vec::new();
     let mut unreachable = 0usize;
     for (r, region) in regions.iter_mut().enumerate() {
         progress(Progress::stage("fibre routes", r, region_codes.len()));
-        let roots: Vec<usize> = if region_pops[r].is_empty() {
-            pop_nodes.to_vec()
+        let pop_list: Vec<usize> = if region_pops[r].is_empty() {
+            (0..pops.len()).collect()
         } else {
-            region_pops[r].iter().map(|&p| pop_nodes[p]).collect()
+            region_pops[r].clone()
         };
-        if roots.is_empty() {
+        if pop_list.is_empty() || region.targets.is_empty() {
             continue;
         }
-        let tnodes: Vec<usize> = region.targets.iter().map(|&t| target_nodes[t]).collect();
+        // The region's own road graph: roads near its targets and PoPs (0.5° ≈ 50 km margin).
+        let mut bb = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for p in region
+            .targets
+            .iter()
+            .map(|&t| targets[t].loc)
+            .chain(pop_list.iter().map(|&p| pops[p].location))
+        {
+            bb = (
+                bb.0.min(p.lon_deg),
+                bb.1.min(p.lat_deg),
+                bb.2.max(p.lon_deg),
+                bb.3.max(p.lat_deg),
+            );
+        }
+        let margin = 0.5;
+        let local: Vec<RoadInput> = road_inputs
+            .iter()
+            .filter(|ri| {
+                ri.geometry.0.iter().any(|c| {
+                    c.x >= bb.0 - margin
+                        && c.x <= bb.2 + margin
+                        && c.y >= bb.1 - margin
+                        && c.y <= bb.3 + margin
+                })
+            })
+            .cloned()
+            .collect();
+        let mut graph = RoadGraph::build(&local, &costs, &BuildOptions::default())?;
+        let mut points: Vec<geo::Point<f64>> = region
+            .targets
+            .iter()
+            .map(|&t| targets[t].loc.to_point())
+            .collect();
+        points.extend(pop_list.iter().map(|&p| pops[p].location.to_point()));
+        let nodes = graph.attach_points(&points, &LastMileOptions::default())?;
+        let (tnodes, pnodes) = nodes.split_at(region.targets.len());
+        let tnodes = tnodes.to_vec();
+        let root_pop: Vec<(usize, usize)> = pnodes
+            .iter()
+            .zip(&pop_list)
+            .map(|(&n, &p)| (n, p))
+            .collect();
+        let roots: Vec<usize> = pnodes.to_vec();
         let plan = graph.route_fibre(&roots, &tnodes, routing_budget)?;
         unreachable += plan.unreachable.len();
+        let graph_index = graphs.len();
         // Rooted forest: BFS from the roots over the chosen edges.
         let mut adj: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
         for &e in &plan.edges {
@@ -526,11 +575,6 @@ pub(crate) fn build(
         let mut root_of: HashMap<usize, usize> = HashMap::new(); // node -> pop index
         let mut children: HashMap<usize, usize> = HashMap::new();
         let mut queue = std::collections::VecDeque::new();
-        let root_pop: Vec<(usize, usize)> = if region_pops[r].is_empty() {
-            (0..pops.len()).map(|p| (pop_nodes[p], p)).collect()
-        } else {
-            region_pops[r].iter().map(|&p| (pop_nodes[p], p)).collect()
-        };
         for &(n, p) in &root_pop {
             if let std::collections::hash_map::Entry::Vacant(v) = root_of.entry(n) {
                 v.insert(p);
@@ -608,18 +652,20 @@ pub(crate) fn build(
                 length_m: len,
                 approx_m: approx,
                 pop: root_of[&k],
+                graph: graph_index,
             });
             region.segments.push(g);
             seg_of_node.insert(k, g);
         }
-        for &t in &region.targets {
-            let n = target_nodes[t];
+        for (i, &t) in region.targets.iter().enumerate() {
+            let n = tnodes[i];
             if is_root(n) {
                 targets[t].fibre_seg = Some(None);
             } else if let Some(&g) = seg_of_node.get(&n) {
                 targets[t].fibre_seg = Some(Some(g));
             }
         }
+        graphs.push(graph);
     }
     if unreachable > 0 {
         notes.push(format!(
@@ -960,7 +1006,7 @@ pub(crate) fn build(
         regions,
         own,
         pops,
-        graph,
+        graphs,
         already_connected,
         notes,
         annuity,

@@ -386,7 +386,7 @@ fn route_geometry(c: &Candidates, g: usize) -> LineString<f64> {
     let mut cur = seg.upper;
     let mut coords: Vec<Coord<f64>> = Vec::new();
     for &e in &seg.edges {
-        let ed = &c.graph.edges[e];
+        let ed = &c.graphs[seg.graph].edges[e];
         let mut pts: Vec<Coord<f64>> = ed.geometry.0.clone();
         if ed.from == cur {
             cur = ed.to;
@@ -454,7 +454,7 @@ pub(crate) fn assemble(
         let id = Id::new(format!("route:{}:{}", c.regions_code_of_seg(g), g));
         let mut by_class: BTreeMap<String, f64> = BTreeMap::new();
         for &e in &seg.edges {
-            let ed = &c.graph.edges[e];
+            let ed = &c.graphs[seg.graph].edges[e];
             *by_class
                 .entry(ed.cost_class.as_str().to_string())
                 .or_default() += ed.length_m;

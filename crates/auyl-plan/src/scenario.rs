@@ -253,6 +253,8 @@ pub struct Operators {
     pub settlements_per_year: BTreeMap<String, u32>,
     /// The same for operators not listed, settlements per year.
     pub default_settlements_per_year: u32,
+    /// Satellite terminal installs per year (settlements; 0 = not limited: no civil works).
+    pub satellite_settlements_per_year: u32,
 }
 
 /// A complete set of planning assumptions.
@@ -416,6 +418,7 @@ impl Scenario {
                 .into_iter()
                 .collect(),
                 default_settlements_per_year: 1_000,
+                satellite_settlements_per_year: 0,
             },
         }
     }

@@ -267,41 +267,58 @@ pub(crate) fn greedy_min_cost(c: &Candidates, sc: &Scenario, subset: &[usize]) -
     sel
 }
 
+/// The build-capacity pool a connection draws on: its operator for works with civil
+/// construction (fibre, LTE, microwave); `satellite:<operator>` for terminal installs, which are
+/// limited only when `operators.satellite_settlements_per_year` is set.
+pub(crate) fn capacity_key(
+    c: &Candidates,
+    inputs: &crate::PlanInputs<'_>,
+    sc: &Scenario,
+    t: usize,
+    ch: Choice,
+) -> String {
+    let op = operator_of(c, inputs, sc, t, ch);
+    match ch {
+        Choice::Own(o) if c.own[t][o].tech == Technology::Satellite => format!("satellite:{op}"),
+        _ => op.to_string(),
+    }
+}
+
+/// Settlements per year of a capacity pool (infinite when unlimited).
+pub(crate) fn capacity_of(sc: &Scenario, key: &str) -> f64 {
+    match key.strip_prefix("satellite:") {
+        Some(_) if sc.operators.satellite_settlements_per_year == 0 => f64::INFINITY,
+        Some(_) => f64::from(sc.operators.satellite_settlements_per_year),
+        None => f64::from(sc.settlements_per_year(key)),
+    }
+}
+
 /// Yearly limits of a `max_people` run (possibly a region's share).
 #[derive(Debug, Clone)]
 pub(crate) struct Limits {
     pub budget_usd: Vec<f64>,
-    pub per_operator: BTreeMap<String, Vec<f64>>,
+    pub share: f64,
 }
 
 impl Limits {
     pub(crate) fn new(sc: &Scenario, share: f64) -> Limits {
-        let years = sc.years();
-        let budget_usd = years.iter().map(|&y| sc.budget_usd(y) * share).collect();
-        let mut per_operator = BTreeMap::new();
-        let mut ops: Vec<String> = vec![
-            sc.operators.fibre.clone(),
-            sc.operators.lte.clone(),
-            sc.operators.microwave.clone(),
-            sc.operators.satellite.clone(),
-        ];
-        ops.extend(sc.operators.lte_by_region.values().cloned());
-        ops.extend(sc.operators.settlements_per_year.keys().cloned());
-        for op in ops {
-            let cap = f64::from(sc.settlements_per_year(&op)) * share;
-            per_operator.insert(op, vec![cap.floor(); years.len()]);
-        }
         Limits {
-            budget_usd,
-            per_operator,
+            budget_usd: sc
+                .years()
+                .iter()
+                .map(|&y| sc.budget_usd(y) * share)
+                .collect(),
+            share,
         }
     }
 
-    fn operator_cap(&self, sc: &Scenario, op: &str, yi: usize) -> f64 {
-        self.per_operator
-            .get(op)
-            .map(|v| v[yi])
-            .unwrap_or(f64::from(sc.operators.default_settlements_per_year))
+    fn operator_cap(&self, sc: &Scenario, key: &str) -> f64 {
+        let cap = capacity_of(sc, key);
+        if cap.is_finite() {
+            (cap * self.share).floor()
+        } else {
+            cap
+        }
     }
 }
 
@@ -338,9 +355,9 @@ pub(crate) fn greedy_max_people(
         for (_, t) in order {
             let mut best: Option<(f64, f64, Choice, Option<usize>)> = None;
             for ch in choices(c, &site_of, t) {
-                let op = operator_of(c, inputs, sc, t, ch);
-                let used = used_ops.get(op).copied().unwrap_or(0.0);
-                if used + 1.0 > limits.operator_cap(sc, op, yi) + 1e-9 {
+                let key = capacity_key(c, inputs, sc, t, ch);
+                let used = used_ops.get(&key).copied().unwrap_or(0.0);
+                if used + 1.0 > limits.operator_cap(sc, &key) + 1e-9 {
                     continue;
                 }
                 if let Some((npc, capex, v)) = marginal(c, &sel, &load, t, ch)
@@ -352,8 +369,8 @@ pub(crate) fn greedy_max_people(
             }
             if let Some((capex, _, ch, v)) = best {
                 budget -= capex;
-                let op = operator_of(c, inputs, sc, t, ch).to_string();
-                *used_ops.entry(op).or_default() += 1.0;
+                let key = capacity_key(c, inputs, sc, t, ch);
+                *used_ops.entry(key).or_default() += 1.0;
                 apply(c, &mut sel, &mut load, t, ch, v, year);
             }
         }
@@ -631,22 +648,25 @@ pub(crate) fn solve_mip(
             }
             pb.add_row(..=lim.budget_usd[yi], r);
             rows += 1;
-            let mut by_op: BTreeMap<&str, Vec<(Col, f64)>> = BTreeMap::new();
+            let mut by_op: BTreeMap<String, Vec<(Col, f64)>> = BTreeMap::new();
             for (&(t, o), v) in &cols.own {
                 by_op
-                    .entry(operator_of(c, inputs, sc, t, Choice::Own(o)))
+                    .entry(capacity_key(c, inputs, sc, t, Choice::Own(o)))
                     .or_default()
                     .push((h(v[yi]), 1.0));
             }
             for (&(t, k), v) in &cols.assign {
                 by_op
-                    .entry(operator_of(c, inputs, sc, t, Choice::Site(k)))
+                    .entry(capacity_key(c, inputs, sc, t, Choice::Site(k)))
                     .or_default()
                     .push((h(v[yi]), 1.0));
             }
-            for (op, r) in by_op {
-                pb.add_row(..=lim.operator_cap(sc, op, yi), r);
-                rows += 1;
+            for (key, r) in by_op {
+                let cap = lim.operator_cap(sc, &key);
+                if cap.is_finite() {
+                    pb.add_row(..=cap, r);
+                    rows += 1;
+                }
             }
         }
     }
@@ -721,9 +741,16 @@ pub(crate) fn solve_mip(
             "HiGHS ended with status {status_s} on {ncols} columns"
         )));
     }
-    let bound = solved
-        .double_info_value(c"mip_dual_bound")
-        .unwrap_or(f64::NAN);
+    // The dual bound from HiGHS's relative gap |primal − dual| / |primal|.
+    let objective = solved.objective_value();
+    let rel_gap = solved.mip_gap();
+    let bound = if !rel_gap.is_finite() {
+        f64::NAN
+    } else if max_people {
+        objective + rel_gap * objective.abs()
+    } else {
+        objective - rel_gap * objective.abs()
+    };
     let sol = solved.get_solution();
     let x = sol.columns();
     let mut sel = Selection::empty(c);
@@ -845,15 +872,15 @@ pub(crate) fn phase_min_cost(
             progress(Progress::stage("phasing", i, order.len()));
         }
         let capex = marginal_capex(t, ch, &seg_done, &site_done);
-        let op = operator_of(c, inputs, sc, t, ch).to_string();
-        let cap = sc.settlements_per_year(&op);
+        let op = capacity_key(c, inputs, sc, t, ch);
+        let cap = capacity_of(sc, &op);
         let mut yi = 0usize;
         loop {
             while budget.len() <= yi {
                 budget.push(year_budget(budget.len()));
                 used.push(BTreeMap::new());
             }
-            let u = used[yi].get(&op).copied().unwrap_or(0);
+            let u = f64::from(used[yi].get(&op).copied().unwrap_or(0));
             let budget_untouched = (budget[yi] - year_budget(yi)).abs() < 1e-9;
             // A settlement dearer than a whole year's budget takes a year to itself.
             let fits_budget = capex <= budget[yi] + 1e-6 || budget_untouched;
