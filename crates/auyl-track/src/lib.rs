@@ -49,5 +49,6 @@ pub use kpi::{
 };
 pub use simulate::{SIMULATED_COMMENT, SIMULATED_USER, SimEdit, SimParams, Simulation, simulate};
 pub use work::{
-    Blocker, BlockerReason, Status, TrackedSettlement, Work, WorkKind, format_date, parse_date,
+    Blocker, BlockerReason, Status, TrackedSettlement, Work, WorkKind, fingerprint, format_date,
+    parse_date,
 };

@@ -272,6 +272,22 @@ pub struct Work {
 }
 
 impl Work {
+    /// A short fingerprint of the fields an organisation edits (status, blocker reason, who and
+    /// since, actual dates, comment): an exchanged row whose values still match it was not
+    /// edited, and is not an edit at all.
+    pub fn fingerprint(&self) -> String {
+        let b = self.blocker.as_ref();
+        fingerprint(&[
+            self.status.as_str(),
+            b.map_or("", |b| b.reason.as_str()),
+            b.map_or("", |b| b.who_must_act.as_str()),
+            &b.map(|b| format_date(b.since)).unwrap_or_default(),
+            &self.actual_start.map(format_date).unwrap_or_default(),
+            &self.actual_finish.map(format_date).unwrap_or_default(),
+            self.comment.trim(),
+        ])
+    }
+
     /// Whether it is late on `as_of`: not finished and its planned finish is past.
     pub fn is_overdue(&self, as_of: Date) -> bool {
         !self.status.is_finished() && self.planned_finish < as_of
@@ -296,4 +312,17 @@ pub struct TrackedSettlement {
     /// The planned day the service is on (its commissioning's planned finish).
     #[serde(with = "iso_date")]
     pub target_date: Date,
+}
+
+/// The fingerprint of editable values in the order of [`Work::fingerprint`] (status, blocker
+/// reason, who must act, blocker since, actual start, actual finish, comment; dates `YYYY-MM-DD`,
+/// empty for none): the first 16 hex digits of their SHA-256, each value length-prefixed.
+pub fn fingerprint(values: &[&str; 7]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for v in values {
+        h.update((v.len() as u64).to_le_bytes());
+        h.update(v.as_bytes());
+    }
+    hex::encode(&h.finalize()[..8])
 }
