@@ -14,10 +14,12 @@
 
 mod error;
 mod registry;
+mod routes;
 mod tracking;
 
 pub use error::{Error, Result};
 pub use registry::{ImportDiff, ImportRun, WriteMode};
+pub use routes::{FibreBranchRow, FibreRouteRun, RunId};
 pub use tracking::{GenerateSummary, TrackError, TrackResult};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
