@@ -1153,3 +1153,138 @@ impl RoadGraph {
         })
     }
 }
+
+impl RoadGraph {
+    /// The geometry of a set of edges (a branch of a [`FibrePlan`]) as few lines as possible:
+    /// edges are joined end to end through nodes where exactly two of them meet, so a tree gives
+    /// one line per path between its junctions and leaves. Lines run in a deterministic order.
+    pub fn edge_lines(&self, edges: &[usize]) -> Result<geo_types::MultiLineString<f64>> {
+        let m = self.edges.len();
+        if let Some(&bad) = edges.iter().find(|&&e| e >= m) {
+            return Err(NetworkError::BadParameter {
+                name: "edges",
+                message: format!("edge {bad} is not in the graph ({m} edges)"),
+            });
+        }
+        let mut sorted: Vec<usize> = edges.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut incident: std::collections::BTreeMap<usize, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for &e in &sorted {
+            incident.entry(self.edges[e].from).or_default().push(e);
+            incident.entry(self.edges[e].to).or_default().push(e);
+        }
+        let mut used = std::collections::BTreeSet::new();
+        let mut lines = Vec::new();
+        // Walks from `start` along `first`, through nodes of degree 2, appending coordinates.
+        let walk = |start: usize, first: usize, used: &mut std::collections::BTreeSet<usize>| {
+            let mut coords: Vec<Coord<f64>> = Vec::new();
+            let (mut at, mut e) = (start, first);
+            loop {
+                used.insert(e);
+                let edge = &self.edges[e];
+                let forward = edge.from == at;
+                let mut part: Vec<Coord<f64>> = edge.geometry.0.clone();
+                if !forward {
+                    part.reverse();
+                }
+                if !coords.is_empty() {
+                    part.remove(0);
+                }
+                coords.extend(part);
+                at = if forward { edge.to } else { edge.from };
+                let next = match incident.get(&at) {
+                    Some(inc) if inc.len() == 2 => inc.iter().copied().find(|&x| x != e),
+                    _ => None,
+                };
+                match next {
+                    Some(n) if !used.contains(&n) => e = n,
+                    _ => break,
+                }
+            }
+            LineString(coords)
+        };
+        // Chains start at leaves and junctions; what is left are cycles (not in a tree).
+        for (&v, inc) in &incident {
+            if inc.len() != 2 {
+                for &e in inc {
+                    if !used.contains(&e) {
+                        lines.push(walk(v, e, &mut used));
+                    }
+                }
+            }
+        }
+        for &e in &sorted {
+            if !used.contains(&e) {
+                lines.push(walk(self.edges[e].from, e, &mut used));
+            }
+        }
+        Ok(geo_types::MultiLineString(lines))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the report
+    use super::*;
+
+    fn road(coords: &[(f64, f64)]) -> RoadInput {
+        RoadInput {
+            geometry: LineString::from(coords.to_vec()),
+            attributes: RoadAttributes {
+                class: RoadClass::Primary,
+                surface: Surface::Unknown,
+                aerial_allowed: false,
+            },
+        }
+    }
+
+    #[test]
+    fn edge_lines_join_chains_and_keep_length() {
+        // A T: a road from west to a junction in two pieces, a road on to the east, and a spur
+        // to the north, all meeting at (71.0, 51.0).
+        let roads = [
+            road(&[(70.8, 51.0), (70.9, 51.0)]),
+            road(&[(70.9, 51.0), (71.0, 51.0)]),
+            road(&[(71.0, 51.0), (71.1, 51.0), (71.2, 51.01)]),
+            road(&[(71.0, 51.1), (71.0, 51.0)]),
+        ];
+        let costs = CostModel {
+            trench_paved_per_km: 1.0,
+            trench_unpaved_per_km: 1.0,
+            aerial_per_km: 1.0,
+            approximate_per_km: 1.0,
+        };
+        let g = RoadGraph::build(&roads, &costs, &BuildOptions::default()).unwrap();
+        assert_eq!(g.edges.len(), 4);
+        let all: Vec<usize> = (0..g.edges.len()).collect();
+        let ml = g.edge_lines(&all).unwrap();
+        // The two western pieces join through their degree-2 node: three lines leave the junction.
+        assert_eq!(ml.0.len(), 3, "{ml:?}");
+        let drawn: f64 = ml.0.iter().map(|l| Geodesic.length(l)).sum();
+        let edges: f64 = g.edges.iter().map(|e| e.length_m).sum();
+        assert!((drawn - edges).abs() < 1e-6, "{drawn} vs {edges}");
+        for l in &ml.0 {
+            assert!(
+                l.0.windows(2).all(|w| w[0] != w[1]),
+                "no doubled junction points"
+            );
+        }
+        // Only the western chain: one line from end to end.
+        let west: Vec<usize> = (0..g.edges.len())
+            .filter(|&e| {
+                g.edges[e]
+                    .geometry
+                    .0
+                    .iter()
+                    .all(|c| c.x <= 71.0 && c.y == 51.0)
+            })
+            .collect();
+        assert_eq!(west.len(), 2);
+        let ml = g.edge_lines(&west).unwrap();
+        assert_eq!(ml.0.len(), 1);
+        assert_eq!(ml.0[0].0.len(), 3);
+        assert!(g.edge_lines(&[99]).is_err());
+    }
+}
