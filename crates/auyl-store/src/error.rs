@@ -21,6 +21,14 @@ pub enum Error {
     /// A query failed.
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    /// Something asked for by name or id is not stored.
+    #[error("{what} not found; {known}")]
+    NotFound {
+        /// What was asked for.
+        what: String,
+        /// What is there instead (or how to create it).
+        known: String,
+    },
     /// Stored data could not be turned back into records (a bug or a hand-edited database).
     #[error("stored {layer} `{key}`: {message}")]
     Corrupt {

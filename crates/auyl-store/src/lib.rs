@@ -13,11 +13,13 @@
 //! ```
 
 mod error;
+mod plans;
 mod registry;
 mod routes;
 mod tracking;
 
 pub use error::{Error, Result};
+pub use plans::{PlanMeta, PlanRef};
 pub use registry::{ImportDiff, ImportRun, WriteMode};
 pub use routes::{FibreBranchRow, FibreRouteRun, RunId};
 pub use tracking::{GenerateSummary, TrackError, TrackResult};

@@ -49,7 +49,7 @@ pub struct ImportDiff {
 
 /// SQL assembled only from the static names of tables and fields (`Layer`), never from input;
 /// values always go through bind parameters.
-fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+pub(crate) fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
 }
 
@@ -107,8 +107,8 @@ fn content_hash(values: &[Value], geom: Option<&[u8]>) -> String {
 }
 
 /// The most bind parameters one statement may carry (SQLite's limit is 32,766).
-const MAX_PARAMS: usize = 30_000;
-const MAX_ROWS_PER_STATEMENT: usize = 1_000;
+pub(crate) const MAX_PARAMS: usize = 30_000;
+pub(crate) const MAX_ROWS_PER_STATEMENT: usize = 1_000;
 
 fn bind_value<'q>(
     q: Query<'q, sqlx::Any, AnyArguments>,
@@ -138,7 +138,7 @@ struct Pending {
 impl Store {
     /// The `n`-th (1-based) bind placeholder. SQLite gets plain `?`: sqlx resolves `$n` there by
     /// name, which costs a search per parameter and made large multi-row statements quadratic.
-    fn placeholder(&self, n: usize) -> String {
+    pub(crate) fn placeholder(&self, n: usize) -> String {
         match self.backend {
             crate::Backend::Sqlite => "?".to_string(),
             crate::Backend::Postgres => format!("${n}"),
