@@ -328,4 +328,40 @@ fn main() {
     });
     println!("{}", serde_json::to_string_pretty(&out).unwrap());
     assert!(equal, "the dominator method and brute force disagree");
+    // Redundancy proposals for settlements of at least 5,000 people, rings along the roads.
+    let opts = auyl_resilience::RedundancyOptions {
+        min_people: 5_000,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let plan = auyl_resilience::propose(&m, Some(&g), None, &opts).unwrap();
+    let red_s = t.elapsed().as_secs_f64();
+    let kinds = |name: &str| {
+        plan.additions
+            .iter()
+            .filter(|a| serde_json::to_value(&a.addition).unwrap()["kind"] == name)
+            .count()
+    };
+    let red = serde_json::json!({
+        "redundancy": {
+            "min_people": opts.min_people,
+            "targets": plan.targets,
+            "target_people": plan.target_people,
+            "protected_before": plan.protected_before,
+            "protected_after": plan.protected_after,
+            "people_protected_after": plan.people_protected_after,
+            "additions": plan.additions.len(),
+            "fibre_rings": kinds("fibre_ring"),
+            "microwave_hops": kinds("microwave_hop"),
+            "batteries": kinds("battery"),
+            "cost_usd": plan.cost_usd,
+            "lower_bound_usd": plan.lower_bound_usd,
+            "gap": plan.gap,
+            "candidates": plan.candidates,
+            "unprotected": plan.unprotected.len(),
+            "curve_points": plan.curve.len(),
+            "seconds": red_s,
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&red).unwrap());
 }

@@ -277,8 +277,9 @@ struct Roads<'a> {
 impl<'a> Roads<'a> {
     fn new(g: &'a RoadGraph) -> Roads<'a> {
         let n = g.nodes.len();
+        // Mapped roads only: last-mile approximations are re-made here as straight lines × detour.
         let mut deg = vec![0usize; n + 1];
-        for e in &g.edges {
+        for e in g.edges.iter().filter(|e| !e.approximate) {
             deg[e.from] += 1;
             deg[e.to] += 1;
         }
@@ -288,7 +289,7 @@ impl<'a> Roads<'a> {
         }
         let mut fill = start.clone();
         let mut adj = vec![(0, 0); start[n]];
-        for (i, e) in g.edges.iter().enumerate() {
+        for (i, e) in g.edges.iter().enumerate().filter(|(_, e)| !e.approximate) {
             adj[fill[e.from]] = (i, e.to);
             fill[e.from] += 1;
             adj[fill[e.to]] = (i, e.from);
