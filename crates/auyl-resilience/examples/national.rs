@@ -25,10 +25,10 @@ use auyl_resilience::spof::{brute_force, dominator_cuts};
 use auyl_resilience::{ElementKind, NetworkModel, single_failures};
 use geo_types::LineString;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-fn read_settlements(root: &PathBuf) -> Vec<Settlement> {
+fn read_settlements(root: &Path) -> Vec<Settlement> {
     let mut r = csv::Reader::from_path(root.join("data/demo/settlements.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
@@ -65,7 +65,7 @@ fn read_settlements(root: &PathBuf) -> Vec<Settlement> {
         .collect()
 }
 
-fn read_roads(root: &PathBuf) -> Vec<RoadInput> {
+fn read_roads(root: &Path) -> Vec<RoadInput> {
     let text = std::fs::read_to_string(root.join("data/demo/roads.geojson")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["features"]
@@ -90,7 +90,7 @@ fn read_roads(root: &PathBuf) -> Vec<RoadInput> {
         .collect()
 }
 
-fn read_power(root: &PathBuf) -> Vec<(String, LonLat)> {
+fn read_power(root: &Path) -> Vec<(String, LonLat)> {
     let mut r = csv::Reader::from_path(root.join("data/demo/power.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
