@@ -407,7 +407,7 @@ pub(crate) fn build(
     inputs: &PlanInputs<'_>,
     sc: &Scenario,
     pops: Vec<BackboneNode>,
-    routing_budget: &dyn Budget,
+    routing_budget: &(dyn Budget + Sync),
     max_sites_per_settlement: usize,
     progress: &dyn Fn(Progress),
 ) -> Result<Candidates, PlanError> {
@@ -502,66 +502,83 @@ pub(crate) fn build(
     let mut segments: Vec<Segment> = Vec::new();
     let mut graphs: Vec<RoadGraph> = Vec::new();
     let mut unreachable = 0usize;
-    for (r, region) in regions.iter_mut().enumerate() {
-        progress(Progress::stage("fibre routes", r, region_codes.len()));
-        let pop_list: Vec<usize> = if region_pops[r].is_empty() {
-            (0..pops.len()).collect()
-        } else {
-            region_pops[r].clone()
-        };
-        if pop_list.is_empty() || region.targets.is_empty() {
-            continue;
-        }
-        // The region's own road graph: roads near its targets and PoPs (0.5° ≈ 50 km margin).
-        let mut bb = (
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for p in region
-            .targets
-            .iter()
-            .map(|&t| targets[t].loc)
-            .chain(pop_list.iter().map(|&p| pops[p].location))
-        {
-            bb = (
-                bb.0.min(p.lon_deg),
-                bb.1.min(p.lat_deg),
-                bb.2.max(p.lon_deg),
-                bb.3.max(p.lat_deg),
+    // The routing of each region (the expensive part) runs in parallel; the trees are then cut
+    // into segments in region order.
+    progress(Progress::stage("fibre routes", 0, region_codes.len()));
+    type Routed = (
+        RoadGraph,
+        auyl_network::road::FibrePlan,
+        Vec<usize>,
+        Vec<(usize, usize)>,
+    );
+    let routed: Vec<Option<Routed>> = regions
+        .par_iter()
+        .enumerate()
+        .map(|(r, region)| -> Result<Option<Routed>, PlanError> {
+            let pop_list: Vec<usize> = if region_pops[r].is_empty() {
+                (0..pops.len()).collect()
+            } else {
+                region_pops[r].clone()
+            };
+            if pop_list.is_empty() || region.targets.is_empty() {
+                return Ok(None);
+            }
+            let mut bb = (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
             );
-        }
-        let margin = 0.5;
-        let local: Vec<RoadInput> = road_inputs
-            .iter()
-            .filter(|ri| {
-                ri.geometry.0.iter().any(|c| {
-                    c.x >= bb.0 - margin
-                        && c.x <= bb.2 + margin
-                        && c.y >= bb.1 - margin
-                        && c.y <= bb.3 + margin
+            for p in region
+                .targets
+                .iter()
+                .map(|&t| targets[t].loc)
+                .chain(pop_list.iter().map(|&p| pops[p].location))
+            {
+                bb = (
+                    bb.0.min(p.lon_deg),
+                    bb.1.min(p.lat_deg),
+                    bb.2.max(p.lon_deg),
+                    bb.3.max(p.lat_deg),
+                );
+            }
+            // The region's own road graph: roads near its targets and PoPs (0.5° ≈ 50 km).
+            let margin = 0.5;
+            let local: Vec<RoadInput> = road_inputs
+                .iter()
+                .filter(|ri| {
+                    ri.geometry.0.iter().any(|c| {
+                        c.x >= bb.0 - margin
+                            && c.x <= bb.2 + margin
+                            && c.y >= bb.1 - margin
+                            && c.y <= bb.3 + margin
+                    })
                 })
-            })
-            .cloned()
-            .collect();
-        let mut graph = RoadGraph::build(&local, &costs, &BuildOptions::default())?;
-        let mut points: Vec<geo::Point<f64>> = region
-            .targets
-            .iter()
-            .map(|&t| targets[t].loc.to_point())
-            .collect();
-        points.extend(pop_list.iter().map(|&p| pops[p].location.to_point()));
-        let nodes = graph.attach_points(&points, &LastMileOptions::default())?;
-        let (tnodes, pnodes) = nodes.split_at(region.targets.len());
-        let tnodes = tnodes.to_vec();
-        let root_pop: Vec<(usize, usize)> = pnodes
-            .iter()
-            .zip(&pop_list)
-            .map(|(&n, &p)| (n, p))
-            .collect();
-        let roots: Vec<usize> = pnodes.to_vec();
-        let plan = graph.route_fibre(&roots, &tnodes, routing_budget)?;
+                .cloned()
+                .collect();
+            let mut graph = RoadGraph::build(&local, &costs, &BuildOptions::default())?;
+            let mut points: Vec<geo::Point<f64>> = region
+                .targets
+                .iter()
+                .map(|&t| targets[t].loc.to_point())
+                .collect();
+            points.extend(pop_list.iter().map(|&p| pops[p].location.to_point()));
+            let nodes = graph.attach_points(&points, &LastMileOptions::default())?;
+            let (tnodes, pnodes) = nodes.split_at(region.targets.len());
+            let root_pop: Vec<(usize, usize)> = pnodes
+                .iter()
+                .zip(&pop_list)
+                .map(|(&n, &p)| (n, p))
+                .collect();
+            let plan = graph.route_fibre(pnodes, tnodes, routing_budget)?;
+            Ok(Some((graph, plan, tnodes.to_vec(), root_pop)))
+        })
+        .collect::<Result<Vec<_>, PlanError>>()?;
+    for ((r, region), routed) in regions.iter_mut().enumerate().zip(routed) {
+        progress(Progress::stage("fibre routes", r, region_codes.len()));
+        let Some((graph, plan, tnodes, root_pop)) = routed else {
+            continue;
+        };
         unreachable += plan.unreachable.len();
         let graph_index = graphs.len();
         // Rooted forest: BFS from the roots over the chosen edges.

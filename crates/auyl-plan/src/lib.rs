@@ -70,7 +70,7 @@ pub struct SolveOptions<'a> {
     /// centre site is always kept).
     pub max_sites_per_settlement: usize,
     /// Time budget of the Steiner routing (per region).
-    pub routing_budget: &'a dyn Budget,
+    pub routing_budget: &'a (dyn Budget + Sync),
     /// Seconds since any fixed instant; only used to report solver time.
     pub clock: Option<&'a dyn Fn() -> f64>,
 }

@@ -16,8 +16,10 @@
 //!
 //! Because a segment on a settlement's path is required through the parent chain, `own ≤ seg ≤
 //! parent` gives the strong (disaggregated) linking of fixed-charge network design in compact
-//! form. The greedy solution is handed to HiGHS as its starting point, and the plan keeps the
-//! better of the two, so a plan never costs more than its greedy baseline.
+//! form. The plan keeps the better of the greedy and the MIP solution, so it never costs more than
+//! its greedy baseline. The greedy solution is not passed to HiGHS as a MIP start: with the
+//! `highs` crate 2.4, a start given by `set_solution` came back from `get_solution` unchanged
+//! while HiGHS reported a better objective, so HiGHS starts cold.
 
 use crate::candidates::{Candidates, SiteBackhaul};
 use crate::scenario::{Mode, Scenario};
@@ -413,7 +415,7 @@ pub(crate) fn column_count(c: &Candidates, regions: &[usize], n_years: usize) ->
     n * n_years
 }
 
-/// Builds and solves the MIP over `regions`, starting from `start`.
+/// Builds and solves the MIP over `regions`; `start` is returned when HiGHS finds no solution.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_mip(
     c: &Candidates,
@@ -671,32 +673,6 @@ pub(crate) fn solve_mip(
         }
     }
     let ncols = col_handles.len();
-    // Starting point from the greedy selection.
-    let mut x0 = vec![0.0; ncols];
-    let yidx = |y: i32| years.iter().position(|&v| v == y).unwrap_or(0);
-    for (&g, v) in &cols.seg {
-        if let Some(y) = start.seg_year[g] {
-            x0[v[yidx(y)]] = 1.0;
-        }
-    }
-    for (&(k, vi), v) in &cols.site {
-        if let Some((sv, y)) = start.site[k]
-            && sv == vi
-        {
-            x0[v[yidx(y)]] = 1.0;
-        }
-    }
-    for &t in &targets {
-        match start.choice[t] {
-            Some((Choice::Own(o), y)) => x0[cols.own[&(t, o)][yidx(y)]] = 1.0,
-            Some((Choice::Site(k), y)) => {
-                if let Some(v) = cols.assign.get(&(t, k)) {
-                    x0[v[yidx(y)]] = 1.0;
-                }
-            }
-            None => {}
-        }
-    }
     let mut model = pb.optimise(if max_people {
         Sense::Maximise
     } else {
@@ -719,9 +695,6 @@ pub(crate) fn solve_mip(
     // Threads can only be set before HiGHS's first run in the process; later calls are refused
     // and the first setting stays, which is harmless.
     let _ = model.try_set_option("threads", opts.threads.max(1) as i32);
-    if ncols > 0 {
-        let _ = model.try_set_solution(Some(&x0), None, None, None);
-    }
     let solved = model
         .try_solve()
         .map_err(|e| PlanError::Solver(format!("HiGHS failed: {e:?}")))?;
@@ -743,9 +716,14 @@ pub(crate) fn solve_mip(
     }
     // The dual bound from HiGHS's relative gap |primal − dual| / |primal|.
     let objective = solved.objective_value();
-    let rel_gap = solved.mip_gap();
+    let rel_gap = solved.double_info_value(c"mip_gap").unwrap_or(f64::NAN);
     let bound = if !rel_gap.is_finite() {
-        f64::NAN
+        // HiGHS reports no gap when presolve solves the model outright.
+        if status == HighsModelStatus::Optimal {
+            objective - opts.mip_rel_gap * objective.abs() * if max_people { -1.0 } else { 1.0 }
+        } else {
+            f64::NAN
+        }
     } else if max_people {
         objective + rel_gap * objective.abs()
     } else {
