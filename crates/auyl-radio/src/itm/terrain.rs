@@ -53,9 +53,8 @@ pub(super) fn prepare(
     check_inputs(h_tx_m, h_rx_m, n_0, xi, z.len())?;
     let np = z.len() - 1;
     let (p10, count) = mean_window(np);
-    let mut s = [(0.0, 0.0); 3];
-    prefix_sums(z, &[p10, np - p10 + 1, np + 1], &mut s);
-    let gamma_e = mean_height_curvature(n_0, s[1].0 - s[0].0, count, s[2].0)?;
+    let s = prefix_sums0(z, &[p10, np - p10 + 1, np + 1]);
+    let gamma_e = mean_height_curvature(n_0, s[1] - s[0], count, s[2])?;
     let g = analyse(
         z,
         xi,
@@ -134,23 +133,56 @@ impl Lanes {
     }
 }
 
-/// The lane prefix sums (see [`Lanes`]) at each `ms[j] ≤ z.len()`, in one pass.
+/// Advances the lanes over the whole chunks `q0..q1` of `z` (the same sums as [`Lanes::add`]
+/// chunk by chunk: the point index is an exact integer either way).
+#[inline]
+fn advance(lanes: &mut Lanes, z: &[f64], q0: usize, q1: usize) {
+    let b = (4 * q0) as f64;
+    let mut w = [b, b + 1.0, b + 2.0, b + 3.0];
+    for c in z[4 * q0..4 * q1].chunks_exact(4) {
+        for j in 0..4 {
+            lanes.s0[j] += c[j];
+            lanes.s1[j] += w[j] * c[j];
+            w[j] += 4.0;
+        }
+    }
+}
+
+/// The lane prefix sums (see [`Lanes`]) at each `ms[j] ≤ z.len()` (at most 4), in one pass.
 fn prefix_sums(z: &[f64], ms: &[usize], out: &mut [(f64, f64)]) {
-    let top = ms.iter().copied().max().unwrap_or(0);
+    let mut order = [0usize, 1, 2, 3];
+    let order = &mut order[..ms.len().min(4)];
+    order.sort_unstable_by_key(|&j| ms[j]);
     let mut lanes = Lanes::default();
-    let mut base = 0;
-    loop {
-        for (o, &m) in out.iter_mut().zip(ms) {
-            if m / 4 == base / 4 {
-                *o = lanes.total(&z[base..m], base);
+    let mut q = 0;
+    for &j in order.iter() {
+        let m = ms[j];
+        advance(&mut lanes, z, q, m / 4);
+        q = m / 4;
+        out[j] = lanes.total(&z[4 * q..m], 4 * q);
+    }
+}
+
+/// [`prefix_sums`] of the heights alone (`Σ z_i`; the lanes of `Σ i·z_i` are not needed).
+fn prefix_sums0(z: &[f64], ms: &[usize; 3]) -> [f64; 3] {
+    let mut out = [0.0; 3];
+    let mut s0 = [0.0f64; 4];
+    let mut q = 0;
+    // `ms` ascending.
+    for (o, &m) in out.iter_mut().zip(ms) {
+        for c in z[4 * q..4 * (m / 4)].chunks_exact(4) {
+            for j in 0..4 {
+                s0[j] += c[j];
             }
         }
-        if base + 4 > top {
-            break;
+        q = m / 4;
+        let mut lanes = s0;
+        for (j, &zi) in z[4 * q..m].iter().enumerate() {
+            lanes[j] += zi;
         }
-        lanes.add(&z[base..base + 4], base);
-        base += 4;
+        *o = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
     }
+    out
 }
 
 /// Profile-derived geometry.
@@ -263,17 +295,22 @@ fn horizons(z: &[f64], xi: f64, d: f64, two_a: f64, h: [f64; 2]) -> Horizons {
     let mut theta = [angle(dz, d, two_a), angle(-dz, d, two_a)];
     let mut d_hzn = [d, d];
     // A point raises the horizon when (z_i − z_end) − d_i²/2a exceeds the angle times d_i; that
-    // test needs no division and only skips points clearly below (a relative margin of 1e-9
-    // covers its rounding), so the angle, computed as `angle` when the test passes, decides.
+    // test needs no division and only skips points clearly below (a margin of 1e-9 times
+    // |z_i − z_end| + d_i²/2a covers its rounding: where the angle times d_i is below −2 times
+    // that sum the test passes anyway), so the angle, computed as `angle` when it passes, decides.
     let inv_two_a = 1.0 / two_a;
     let passes = |dz: f64, d: f64, theta: f64| {
         let c = d * d * inv_two_a;
         let r = theta * d;
-        dz - c > r - 1e-9 * (dz.abs() + c + r.abs())
+        dz - c > r - 1e-9 * (dz.abs() + c)
     };
-    for (i, &zi) in z.iter().enumerate().take(np).skip(1) {
-        let d_tx = i as f64 * xi;
-        let d_rx = (np - i) as f64 * xi;
+    let npf = np as f64;
+    let mut fi = 0.0;
+    for &zi in &z[1..np] {
+        // The point index as an exact float: d = i·xi without an integer conversion.
+        fi += 1.0;
+        let d_tx = fi * xi;
+        let d_rx = (npf - fi) * xi;
         let (a, b) = (zi - z_tx, zi - z_rx);
         if passes(a, d_tx, theta[0]) {
             let t = angle(a, d_tx, two_a);
@@ -550,7 +587,7 @@ impl RadialAnalysis {
         let may_reach = |dz: f64, d: f64, theta: f64| {
             let c = d * d * inv_two_a;
             let r = theta * d;
-            dz - c >= r - 1e-9 * (dz.abs() + c + r.abs())
+            dz - c >= r - 1e-9 * (dz.abs() + c)
         };
         let mut interior = false;
         let mut i = k - 1;
