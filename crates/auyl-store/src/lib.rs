@@ -15,12 +15,14 @@
 mod error;
 mod plans;
 mod registry;
+mod users;
 mod routes;
 mod tracking;
 
 pub use error::{Error, Result};
 pub use plans::{PlanMeta, PlanRef};
 pub use registry::{ImportDiff, ImportRun, WriteMode};
+pub use users::{AddUser, NewSession, NewUser, Role, Session, UnknownRole, User};
 pub use routes::{FibreBranchRow, FibreRouteRun, RunId};
 pub use tracking::{GenerateSummary, TrackError, TrackResult};
 

@@ -1,0 +1,205 @@
+// Registry map: region boundaries and settlements drawn from the API on a local style (no
+// tiles from the internet), coloured by kind or by the origin of the population figure, with
+// filters and search. Other domains add their own layers through addOverlay.
+import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { registerPanel, api, h, me } from '../app.js';
+import { t, fmtNumber, pickName, lang } from '../i18n.js';
+
+export const KINDS = ['city', 'town', 'village', 'hamlet', 'isolated_dwelling', 'unknown'];
+const KIND_COLORS = { city: '#6a3d9a', town: '#1f78b4', village: '#33a02c', hamlet: '#ff7f00', isolated_dwelling: '#e31a1c', unknown: '#8c8c8c' };
+const ORIGINS = ['reported', 'estimated', 'none'];
+const ORIGIN_COLORS = { reported: '#0b6e99', estimated: '#e69f00', none: '#9a9a9a' };
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+const filters = { region: '', kinds: new Set(KINDS), q: '', minPopulation: '', colorBy: 'kind' };
+let map = null;
+let mapReady = null;
+let regions = null;
+let shown = EMPTY;
+
+// Test and debugging hook: what the map holds.
+window.auylMap = { get map() { return map; }, get settlements() { return shown.features.length; } };
+
+function originExpr() {
+  return ['match', ['to-string', ['coalesce', ['get', 'population_estimated'], 'none']],
+    'true', ORIGIN_COLORS.estimated, 'false', ORIGIN_COLORS.reported, ORIGIN_COLORS.none];
+}
+
+function kindExpr() {
+  const e = ['match', ['get', 'kind']];
+  for (const k of KINDS) e.push(k, KIND_COLORS[k]);
+  e.push(KIND_COLORS.unknown);
+  return e;
+}
+
+// The map, created once after sign-in; resolves when its style and sources are loaded.
+export function ensureMap() {
+  if (mapReady) return mapReady;
+  mapReady = new Promise((resolve) => {
+    map = new maplibregl.Map({
+      container: 'map',
+      style: {
+        version: 8,
+        sources: {
+          regions: { type: 'geojson', data: EMPTY },
+          settlements: { type: 'geojson', data: EMPTY },
+          selected: { type: 'geojson', data: EMPTY },
+        },
+        layers: [
+          { id: 'background', type: 'background', paint: { 'background-color': '#dfe8ec' } },
+          { id: 'regions-fill', type: 'fill', source: 'regions', paint: { 'fill-color': '#fbfbf8', 'fill-opacity': 1 } },
+          { id: 'regions-line', type: 'line', source: 'regions', paint: { 'line-color': '#7b8b96', 'line-width': 1 } },
+          {
+            id: 'settlements', type: 'circle', source: 'settlements',
+            paint: {
+              'circle-color': kindExpr(),
+              'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 1.6, 7, 4, 11, 7],
+              'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 3, 0, 7, 0.6],
+            },
+          },
+          { id: 'selected', type: 'circle', source: 'selected', paint: { 'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } },
+        ],
+      },
+      center: [67.5, 48.2],
+      zoom: 3.6,
+      attributionControl: false,
+    });
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    const tip = h('div', { class: 'tooltip', hidden: true });
+    document.getElementById('map').append(tip);
+    map.on('mousemove', 'settlements', (e) => {
+      const p = e.features[0].properties;
+      map.getCanvas().style.cursor = 'pointer';
+      tip.hidden = false;
+      tip.textContent = `${p['name_' + lang()] || p.name || p.id} · ${p.population ? fmtNumber(p.population) : t('common.none')}`;
+      tip.style.left = `${e.point.x + 12}px`;
+      tip.style.top = `${e.point.y + 12}px`;
+    });
+    map.on('mouseleave', 'settlements', () => { map.getCanvas().style.cursor = ''; tip.hidden = true; });
+    map.on('click', 'settlements', (e) => { location.hash = `#/settlement/${encodeURIComponent(e.features[0].properties.id)}`; });
+    map.on('load', async () => {
+      regions = await api('/api/regions');
+      map.getSource('regions').setData(regions);
+      await reload();
+      resolve(map);
+    });
+  });
+  return mapReady;
+}
+
+document.addEventListener('auyl:logout', () => {
+  if (!map) return;
+  regions = null;
+  shown = EMPTY;
+  map.remove();
+  map = null;
+  mapReady = null;
+  document.getElementById('map').replaceChildren();
+});
+
+export async function regionsFC() {
+  if (!regions) regions = await api('/api/regions');
+  return regions;
+}
+
+function query() {
+  const p = new URLSearchParams();
+  const scope = me() && me().region_code;
+  if (scope) p.set('region', scope);
+  else if (filters.region) p.set('region', filters.region);
+  if (filters.kinds.size < KINDS.length) p.set('kind', [...filters.kinds].join(','));
+  if (filters.q.trim()) p.set('q', filters.q.trim());
+  if (filters.minPopulation !== '' && Number(filters.minPopulation) > 0) p.set('min_population', String(Math.floor(Number(filters.minPopulation))));
+  return p.toString();
+}
+
+// Fetches the settlements for the current filters and draws them.
+export async function reload() {
+  const fc = await api(`/api/settlements?${query()}`);
+  shown = fc;
+  if (map && map.getSource('settlements')) map.getSource('settlements').setData(fc);
+  document.dispatchEvent(new CustomEvent('auyl:settlements', { detail: fc }));
+  return fc;
+}
+
+// Marks one settlement and flies to it.
+export async function focus(lon, lat) {
+  await ensureMap();
+  map.getSource('selected').setData({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: {} }] });
+  map.flyTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), 8), duration: 600 });
+}
+
+export function setRegionFilter(code) { filters.region = code; }
+
+function legend() {
+  const items = filters.colorBy === 'kind'
+    ? KINDS.map((k) => [KIND_COLORS[k], t(`kind.${k}`)])
+    : ORIGINS.map((o) => [ORIGIN_COLORS[o], t(`origin.${o}`)]);
+  return h('div', { class: 'legend', 'data-testid': 'legend' },
+    items.map(([c, label]) => h('div', {}, h('span', { class: 'dot', style: `background:${c}` }), label)));
+}
+
+async function render(el) {
+  const user = me();
+  const [, regs] = await Promise.all([ensureMap(), regionsFC()]);
+  if (map.getSource('selected')) map.getSource('selected').setData(EMPTY);
+  const regionSel = h('select', { name: 'region', 'data-testid': 'filter-region', disabled: !!user.region_code });
+  regionSel.append(h('option', { value: '', i18n: 'filter.all_regions' }));
+  const sorted = [...regs.features].sort((a, b) => (a.properties[`name_${lang()}`] || '').localeCompare(b.properties[`name_${lang()}`] || '', lang()));
+  for (const f of sorted) {
+    if (user.region_code && f.properties.code !== user.region_code) continue;
+    regionSel.append(h('option', { value: f.properties.code }, f.properties[`name_${lang()}`] || f.properties.code));
+  }
+  regionSel.value = user.region_code || filters.region;
+  const kinds = h('div', { class: 'checks', 'data-testid': 'filter-kinds' }, KINDS.map((k) =>
+    h('label', {}, h('input', { type: 'checkbox', value: k, checked: filters.kinds.has(k), onchange: (e) => {
+      if (e.target.checked) filters.kinds.add(k); else filters.kinds.delete(k);
+      apply();
+    } }), t(`kind.${k}`))));
+  const minPop = h('input', { type: 'number', min: '0', step: '1', name: 'min_population', value: filters.minPopulation, 'data-testid': 'filter-min-population' });
+  const search = h('input', { type: 'search', name: 'q', value: filters.q, placeholder: t('filter.search_placeholder'), 'data-testid': 'search' });
+  const colorBy = h('select', { name: 'color_by', 'data-testid': 'color-by' },
+    h('option', { value: 'kind', i18n: 'map.color_by_kind' }),
+    h('option', { value: 'origin', i18n: 'map.color_by_origin' }));
+  colorBy.value = filters.colorBy;
+  const legendBox = h('div', {}, legend());
+  const count = h('p', { class: 'muted', 'data-testid': 'shown-count' });
+  const results = h('ul', { class: 'results', 'data-testid': 'results' });
+
+  const showCount = (fc) => {
+    count.textContent = t('map.shown', { shown: fmtNumber(fc.features.length), total: fmtNumber(fc.total_in_registry) });
+    results.replaceChildren();
+    if (filters.q.trim()) {
+      for (const f of fc.features.slice(0, 50)) {
+        const p = f.properties;
+        results.append(h('li', {}, h('a', { href: `#/settlement/${encodeURIComponent(p.id)}` },
+          `${p['name_' + lang()] || p.name || p.id} · ${t(`kind.${p.kind}`)}`)));
+      }
+      if (!fc.features.length) results.append(h('li', { class: 'muted', i18n: 'map.no_results' }));
+    }
+  };
+  let timer = null;
+  const apply = () => { clearTimeout(timer); timer = setTimeout(() => reload().then(showCount).catch((e) => { count.textContent = t('error.load', { message: e.message }); }), 150); };
+  regionSel.addEventListener('change', () => { filters.region = regionSel.value; apply(); });
+  minPop.addEventListener('input', () => { filters.minPopulation = minPop.value; apply(); });
+  search.addEventListener('input', () => { filters.q = search.value; apply(); });
+  colorBy.addEventListener('change', () => {
+    filters.colorBy = colorBy.value;
+    map.setPaintProperty('settlements', 'circle-color', filters.colorBy === 'kind' ? kindExpr() : originExpr());
+    legendBox.replaceChildren(legend());
+  });
+  map.setPaintProperty('settlements', 'circle-color', filters.colorBy === 'kind' ? kindExpr() : originExpr());
+
+  el.append(
+    h('h2', { i18n: 'map.title' }),
+    h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'filter.search' }), search)),
+    h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'filter.region' }), regionSel)),
+    h('h3', { i18n: 'filter.kinds' }), kinds,
+    h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'filter.min_population' }), minPop)),
+    h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'map.color_by' }), colorBy)),
+    legendBox, count, results,
+  );
+  showCount(await reload());
+}
+
+registerPanel({ id: 'map', titleKey: 'nav.map', roles: null, nav: true, render });

@@ -1,0 +1,178 @@
+//! The HTTP API and web application of auyl: axum over [`auyl_store::Store`].
+//!
+//! One module per domain (`auth`, `registry`, and later `plan`, `tracking`, `resilience`), each
+//! with a `routes(Routes) -> Routes` function that registers its endpoints with an access rule
+//! ([`api::Access`]); [`DOMAINS`] lists them. The OpenAPI 3.1 document (`/api/openapi.json`,
+//! browsable at `/api/docs`) is generated from the same registration, and so is the route table
+//! the role × endpoint test walks. Errors are JSON (`{"code", "message"}`), see [`error`].
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let store = auyl_store::Store::open("sqlite://auyl.db").await?;
+//! let app = auyl_server::app(store, auyl_server::Config::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! auyl_server::serve(listener, app.router, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod registry;
+pub mod web;
+
+pub use api::{Access, RouteInfo, Routes};
+pub use auth::{CreateUser, RoleName, create_user};
+pub use error::{ApiError, ErrorBody};
+
+use auth::LoginLimiter;
+use auyl_store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::OpenApi;
+
+/// Settings of a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` (browsers then send them only over HTTPS, and to `localhost`).
+    pub secure_cookies: bool,
+    /// How long a session lasts, seconds.
+    pub session_ttl_s: i64,
+    /// Largest request body accepted by JSON endpoints, bytes (imports have their own limit).
+    pub max_body_bytes: usize,
+    /// Window of the login rate limit.
+    pub login_window: Duration,
+    /// Failed logins allowed per account in the window.
+    pub login_failures_per_account: usize,
+    /// Failed logins allowed per client address in the window.
+    pub login_failures_per_address: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            secure_cookies: true,
+            session_ttl_s: 12 * 3600,
+            max_body_bytes: 1024 * 1024,
+            login_window: Duration::from_secs(15 * 60),
+            login_failures_per_account: 5,
+            login_failures_per_address: 50,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Failed-login memory.
+    pub limiter: Arc<LoginLimiter>,
+}
+
+/// The domains of the API, in the order their routes are registered. A new domain module adds
+/// its `routes` function here.
+pub const DOMAINS: &[fn(Routes) -> Routes] = &[web::routes, auth::routes, registry::routes];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "auyl",
+        description = "Plan, track and harden the rollout of broadband to rural settlements. \
+                       Sign in with POST /api/auth/login; send the token as `Authorization: Bearer`, \
+                       or use the session cookie and echo the CSRF token in `X-CSRF-Token` on writes. \
+                       Errors are JSON objects with a stable `code` and a `message`."
+    ),
+    tags(
+        (name = "service", description = "Health"),
+        (name = "auth", description = "Sign in, sessions, accounts"),
+        (name = "registry", description = "Settlements, regions, organisations, imports and exports"),
+    )
+)]
+struct ApiDoc;
+
+/// A built application: the router, its OpenAPI document and its route table.
+pub struct App {
+    /// Serve this.
+    pub router: Router,
+    /// The OpenAPI 3.1 document (also at `/api/openapi.json`).
+    pub openapi: utoipa::openapi::OpenApi,
+    /// Every endpoint with its access rule.
+    pub routes: Vec<RouteInfo>,
+}
+
+/// Builds the application over a store.
+pub fn app(store: Store, config: Config) -> App {
+    let limiter = Arc::new(LoginLimiter::new(
+        config.login_window,
+        config.login_failures_per_account,
+        config.login_failures_per_address,
+    ));
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+        limiter,
+    };
+    let routes = DOMAINS
+        .iter()
+        .fold(Routes::new(ApiDoc::openapi()), |r, add| add(r))
+        .record(
+            Access::Public,
+            &["/api/openapi.json", "/api/docs", "/api/docs/{*rest}"],
+        );
+    let (router, openapi, table) = routes.finish();
+    let swagger =
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi.clone());
+    let max_body = state.config.max_body_bytes;
+    let router = router
+        .merge(swagger)
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state);
+    App {
+        router,
+        openapi,
+        routes: table,
+    }
+}
+
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    resp
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
