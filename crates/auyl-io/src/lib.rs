@@ -26,6 +26,7 @@ mod osm;
 pub mod raster;
 mod read;
 mod text;
+pub mod tracking_xlsx;
 mod write;
 
 pub use columns::ColumnMap;
