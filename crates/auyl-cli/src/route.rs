@@ -1,4 +1,5 @@
-//! `auyl route …`: Steiner trees for fibre that shares trenches.
+//! `auyl route …`: Steiner trees for fibre that shares trenches, and fibre routes over the stored
+//! road graph (`auyl route fibre`, see [`fibre`]).
 
 use anyhow::{Context, Result};
 use auyl_network::steiner::{self, SteinerSolution};
@@ -6,6 +7,8 @@ use auyl_network::stp::parse_stp;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod fibre;
 
 #[derive(clap::Args, Debug)]
 pub struct RouteArgs {
@@ -23,6 +26,26 @@ enum RouteCommand {
         #[arg(long, default_value_t = 10.0)]
         time_limit_s: f64,
     },
+    /// Fibre routes from existing fibre nodes to settlements over the stored road graph.
+    ///
+    /// Reads the roads, backbone_nodes and settlements layers of the database, builds the road
+    /// graph, joins settlements and nodes to it with the last-mile approximation (straight links
+    /// to the nearest road and to neighbouring settlements, times a detour factor, flagged in
+    /// every output: import real local roads to replace them), and finds the cheapest forest
+    /// joining every selected settlement to one of the selected nodes (a multi-root Steiner
+    /// tree: trenches are shared). Prints length by cost class, cost, the lower bound and gap,
+    /// and the settlements no node can reach with the reason; writes one feature per branch to
+    /// -o (.geojson or .gpkg) and stores the run for the planner.
+    ///
+    /// Selectors (repeat a flag to narrow: a settlement or node must match every one):
+    ///
+    ///   --from-nodes: all | kind=pop|core | operator=ID[,ID] | ids=ID[,ID] | ID[,ID]
+    ///
+    ///   --to-settlements: all | region=CODE[,CODE] | district=CODE[,CODE] | kind=village[,hamlet] |
+    ///   min-population=N (known population only) | unconnected (no fibre node within
+    ///   --connected-within-m) | ids=ID[,ID] | ID[,ID]
+    #[command(verbatim_doc_comment)]
+    Fibre(crate::route::fibre::FibreArgs),
 }
 
 /// One tree edge, with the file's 1-based node numbers.
@@ -53,6 +76,7 @@ pub async fn run(args: RouteArgs, json: bool) -> Result<()> {
         RouteCommand::Steiner { file, time_limit_s } => {
             steiner_file(file, time_limit_s, json).await
         }
+        RouteCommand::Fibre(args) => fibre::run(args, json).await,
     }
 }
 
