@@ -186,12 +186,16 @@ fn select_settlements(
             Term::Region(codes) => {
                 known(|s| s.region_code.as_ref(), "region_code", &codes)?;
                 let set: BTreeSet<String> = codes.into_iter().collect();
-                Box::new(move |s: &Settlement| s.region_code.as_ref().is_some_and(|c| set.contains(c)))
+                Box::new(move |s: &Settlement| {
+                    s.region_code.as_ref().is_some_and(|c| set.contains(c))
+                })
             }
             Term::District(codes) => {
                 known(|s| s.district_code.as_ref(), "district_code", &codes)?;
                 let set: BTreeSet<String> = codes.into_iter().collect();
-                Box::new(move |s: &Settlement| s.district_code.as_ref().is_some_and(|c| set.contains(c)))
+                Box::new(move |s: &Settlement| {
+                    s.district_code.as_ref().is_some_and(|c| set.contains(c))
+                })
             }
             Term::Kind(kinds) => {
                 let set = kinds
