@@ -571,8 +571,9 @@ async fn import_layer(
         let dir = tempfile::tempdir().map_err(|e| ApiError::internal(e.to_string()))?;
         let path = dir.path().join(&src);
         std::fs::write(&path, &body).map_err(|e| ApiError::internal(e.to_string()))?;
+        // Bad rows are always collected, so that a refusal can list them.
         let opts = ImportOptions {
-            skip_invalid,
+            skip_invalid: true,
             ..ImportOptions::default()
         };
         auyl_io::import_file(&path, layer, &opts).map_err(|e| {
