@@ -2,8 +2,9 @@
 //! header followed by standard WKB.
 
 use crate::error::{Error, Result};
+use crate::features::FeatureTable;
 use crate::read::{Cell, RawRow, RawTable};
-use auyl_model::{FieldType, GeometryKind, Layer, Record, Value};
+use auyl_model::{FieldType, GeometryKind, Value};
 use geo::BoundingRect;
 use geo_types::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
@@ -72,7 +73,8 @@ fn type_name(kind: GeometryKind) -> &'static str {
     }
 }
 
-pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Result<()> {
+/// Writes feature tables into a new GeoPackage at `tmp` (errors name `path`).
+pub(crate) fn write(tmp: &Path, path: &Path, tables: &[FeatureTable]) -> Result<()> {
     let e = gp_err(path);
     // The temp file exists and is empty; SQLite treats an empty file as a new database.
     let mut conn = Connection::open(tmp).map_err(&e)?;
@@ -97,23 +99,32 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
            CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));",
     )
     .map_err(&e)?;
-    let table = layer.as_str();
-    let kind = layer.geometry_kind();
-    let fields = layer.fields();
+    let tx = conn.transaction().map_err(&e)?;
+    for t in tables {
+        write_table(&tx, path, t)?;
+    }
+    tx.commit().map_err(&e)?;
+    conn.close().map_err(|(_, err)| e(err))?;
+    Ok(())
+}
+
+fn write_table(tx: &rusqlite::Transaction<'_>, path: &Path, t: &FeatureTable) -> Result<()> {
+    let e = gp_err(path);
+    let table = t.name.as_str();
+    let kind = t.kind;
     let mut cols = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
     if kind != GeometryKind::None {
         cols.push(format!("geom {}", type_name(kind)));
     }
-    for f in fields {
-        let ty = match f.ty {
+    for (name, ty) in &t.fields {
+        let ty = match ty {
             FieldType::Text => "TEXT",
             FieldType::Integer => "INTEGER",
             FieldType::Real => "DOUBLE",
             FieldType::Bool => "BOOLEAN",
         };
-        cols.push(format!("\"{}\" {ty}", f.name));
+        cols.push(format!("\"{name}\" {ty}"));
     }
-    let tx = conn.transaction().map_err(&e)?;
     tx.execute(
         &format!("CREATE TABLE \"{table}\" ({})", cols.join(", ")),
         [],
@@ -121,16 +132,11 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
     .map_err(&e)?;
     let mut bounds: Option<geo_types::Rect<f64>> = None;
     {
-        let names: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
-        let geom_col = if kind != GeometryKind::None {
-            "geom, "
+        let names: Vec<String> = t.fields.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let (geom_col, geom_ph) = if kind != GeometryKind::None {
+            ("geom, ", "?, ")
         } else {
-            ""
-        };
-        let geom_ph = if kind != GeometryKind::None {
-            "?, "
-        } else {
-            ""
+            ("", "")
         };
         let sql = format!(
             "INSERT INTO \"{table}\" ({geom_col}{}) VALUES ({geom_ph}{})",
@@ -138,10 +144,10 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
             vec!["?"; names.len()].join(", ")
         );
         let mut stmt = tx.prepare(&sql).map_err(&e)?;
-        for r in records {
-            let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(fields.len() + 1);
+        for (row, f) in t.features.iter().enumerate() {
+            let mut params: Vec<rusqlite::types::Value> = Vec::with_capacity(f.values.len() + 1);
             if kind != GeometryKind::None {
-                let blob = match r.geometry() {
+                let blob = match &f.geometry {
                     Some(g) => {
                         if let Some(rect) = g.bounding_rect() {
                             bounds = Some(match bounds {
@@ -152,10 +158,10 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
                                 ),
                             });
                         }
-                        rusqlite::types::Value::Blob(encode_blob(&g).map_err(|m| {
+                        rusqlite::types::Value::Blob(encode_blob(g).map_err(|m| {
                             Error::GeoPackage {
                                 path: path.to_path_buf(),
-                                message: format!("record `{}`: {m}", r.key()),
+                                message: format!("{table}, feature {}: {m}", row + 1),
                             }
                         })?)
                     }
@@ -163,13 +169,13 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
                 };
                 params.push(blob);
             }
-            for v in r.to_values() {
+            for v in &f.values {
                 params.push(match v {
                     Value::Null => rusqlite::types::Value::Null,
-                    Value::Text(s) => rusqlite::types::Value::Text(s),
-                    Value::Integer(i) => rusqlite::types::Value::Integer(i),
-                    Value::Real(x) => rusqlite::types::Value::Real(x),
-                    Value::Bool(b) => rusqlite::types::Value::Integer(b.into()),
+                    Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+                    Value::Integer(i) => rusqlite::types::Value::Integer(*i),
+                    Value::Real(x) => rusqlite::types::Value::Real(*x),
+                    Value::Bool(b) => rusqlite::types::Value::Integer((*b).into()),
                 });
             }
             stmt.execute(params_from_iter(params)).map_err(&e)?;
@@ -201,8 +207,6 @@ pub(crate) fn write(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -
         )
         .map_err(&e)?;
     }
-    tx.commit().map_err(&e)?;
-    conn.close().map_err(|(_, err)| e(err))?;
     Ok(())
 }
 

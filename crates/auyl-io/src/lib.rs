@@ -20,6 +20,7 @@
 
 mod columns;
 mod error;
+mod features;
 mod gpkg;
 mod import;
 mod osm;
@@ -31,8 +32,9 @@ mod write;
 
 pub use columns::ColumnMap;
 pub use error::{Error, Result, RowError};
+pub use features::{Feature, FeatureTable};
 pub use import::{Import, ImportOptions, import_file, import_table};
 pub use osm::HIGHWAY_CLASSES;
 pub use read::{Cell, RawRow, RawTable, read_csv_rows, read_json_lines, read_table};
 pub use text::{decode_text, parse_real};
-pub use write::{export_file, write_csv_rows, write_rejects};
+pub use write::{export_file, export_tables, write_csv_rows, write_rejects};

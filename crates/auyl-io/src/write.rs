@@ -2,6 +2,7 @@
 //! into place, so a crash never leaves a half-written file.
 
 use crate::error::{Error, Result, RowError, io_err};
+use crate::features::{Feature, FeatureTable};
 use auyl_model::{FieldType, GeometryKind, Layer, Record, Value};
 use std::io::Write;
 use std::path::Path;
@@ -39,15 +40,31 @@ pub(crate) fn atomic_write(path: &Path, fill: impl FnOnce(&Path) -> Result<()>) 
 /// Writes records of `layer` to `path`; the format comes from the extension (`.geojson`,
 /// `.json`, `.gpkg`, `.csv`, `.xlsx`).
 pub fn export_file(path: &Path, layer: Layer, records: &[Record]) -> Result<()> {
+    export_tables(path, &[FeatureTable::from_records(layer, records)])
+}
+
+/// Writes feature tables to `path`, atomically; the format comes from the extension. A
+/// GeoPackage holds one table per [`FeatureTable`], a workbook one sheet each; GeoJSON holds them
+/// in one collection with a `layer` property; CSV holds exactly one table.
+pub fn export_tables(path: &Path, tables: &[FeatureTable]) -> Result<()> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "geojson" | "json" => atomic_write(path, |tmp| write_geojson(tmp, path, layer, records)),
-        "csv" => atomic_write(path, |tmp| write_csv(tmp, path, layer, records)),
-        "xlsx" => atomic_write(path, |tmp| write_xlsx(tmp, path, layer, records)),
-        "gpkg" => atomic_write(path, |tmp| crate::gpkg::write(tmp, path, layer, records)),
+        "geojson" | "json" => atomic_write(path, |tmp| write_geojson(tmp, path, tables)),
+        "csv" => match tables {
+            [t] => atomic_write(path, |tmp| write_csv(tmp, path, t)),
+            _ => Err(Error::Malformed {
+                path: path.to_path_buf(),
+                message: format!(
+                    "a CSV file holds one table, not {}: export to .gpkg, .xlsx or .geojson",
+                    tables.len()
+                ),
+            }),
+        },
+        "xlsx" => atomic_write(path, |tmp| write_xlsx(tmp, path, tables)),
+        "gpkg" => atomic_write(path, |tmp| crate::gpkg::write(tmp, path, tables)),
         _ => Err(Error::UnsupportedFormat {
             path: path.to_path_buf(),
             ext,
@@ -68,44 +85,52 @@ fn json_value(v: &Value) -> serde_json::Value {
     }
 }
 
-fn write_geojson(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Result<()> {
+fn write_geojson(tmp: &Path, path: &Path, tables: &[FeatureTable]) -> Result<()> {
     let file = std::fs::File::create(tmp).map_err(io_err(path))?;
     let mut w = std::io::BufWriter::new(file);
-    let fields = layer.fields();
     let wr =
         |w: &mut std::io::BufWriter<std::fs::File>, s: &[u8]| w.write_all(s).map_err(io_err(path));
     wr(&mut w, b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-    for (i, r) in records.iter().enumerate() {
-        let props: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .zip(r.to_values())
-            .map(|(f, v)| (f.name.to_string(), json_value(&v)))
-            .collect();
-        let feature = geojson::Feature {
-            bbox: None,
-            geometry: r.geometry().as_ref().map(geojson::Geometry::from),
-            id: None,
-            properties: Some(props),
-            foreign_members: None,
-        };
-        if i > 0 {
-            wr(&mut w, b",\n")?;
+    let mut first = true;
+    for t in tables {
+        for f in &t.features {
+            let mut props: serde_json::Map<String, serde_json::Value> = t
+                .fields
+                .iter()
+                .zip(&f.values)
+                .map(|((name, _), v)| (name.clone(), json_value(v)))
+                .collect();
+            if tables.len() > 1 {
+                props.insert("layer".into(), t.name.clone().into());
+            }
+            let feature = geojson::Feature {
+                bbox: None,
+                geometry: f.geometry.as_ref().map(geojson::Geometry::from),
+                id: None,
+                properties: Some(props),
+                foreign_members: None,
+            };
+            if !first {
+                wr(&mut w, b",\n")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut w, &feature).map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                source: e.into(),
+            })?;
         }
-        serde_json::to_writer(&mut w, &feature).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?;
     }
     wr(&mut w, b"\n]}\n")?;
     w.flush().map_err(io_err(path))
 }
 
 /// WKT of lines and areas (points are in lon/lat columns already).
-fn wkt_of(layer: Layer, r: &Record) -> Option<String> {
+fn wkt_of(t: &FeatureTable, f: &Feature) -> Option<String> {
     use wkt::ToWkt;
-    match layer.geometry_kind() {
-        GeometryKind::Line | GeometryKind::Area => r.geometry().map(|g| g.wkt_string()),
-        _ => None,
+    if has_wkt(t) {
+        f.geometry.as_ref().map(|g| g.wkt_string())
+    } else {
+        None
     }
 }
 
@@ -119,14 +144,17 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-fn has_wkt(layer: Layer) -> bool {
-    matches!(
-        layer.geometry_kind(),
-        GeometryKind::Line | GeometryKind::Area
-    )
+/// Lines and areas get a WKT column in CSV and workbooks; points of the registry carry lon/lat
+/// columns, and tables without them get WKT too.
+fn has_wkt(t: &FeatureTable) -> bool {
+    match t.kind {
+        GeometryKind::Line | GeometryKind::Area => true,
+        GeometryKind::Point => !t.fields.iter().any(|(n, _)| n == "lon"),
+        GeometryKind::None => false,
+    }
 }
 
-fn write_csv(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Result<()> {
+fn write_csv(tmp: &Path, path: &Path, t: &FeatureTable) -> Result<()> {
     let mut file = std::fs::File::create(tmp).map_err(io_err(path))?;
     // A BOM makes Excel read the file as UTF-8 (Cyrillic names); every reader here skips it.
     file.write_all(b"\xEF\xBB\xBF").map_err(io_err(path))?;
@@ -135,80 +163,95 @@ fn write_csv(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Resul
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     };
-    let mut header: Vec<&str> = layer.fields().iter().map(|f| f.name).collect();
-    if has_wkt(layer) {
+    let mut header: Vec<&str> = t.fields.iter().map(|(n, _)| n.as_str()).collect();
+    if has_wkt(t) {
         header.push("wkt");
     }
     w.write_record(&header).map_err(csv_err)?;
-    for r in records {
-        let mut row: Vec<String> = r.to_values().iter().map(text_of).collect();
-        if has_wkt(layer) {
-            row.push(wkt_of(layer, r).unwrap_or_default());
+    for f in &t.features {
+        let mut row: Vec<String> = f.values.iter().map(text_of).collect();
+        if has_wkt(t) {
+            row.push(wkt_of(t, f).unwrap_or_default());
         }
         w.write_record(&row).map_err(csv_err)?;
     }
     w.flush().map_err(io_err(path))
 }
 
-fn write_xlsx(tmp: &Path, path: &Path, layer: Layer, records: &[Record]) -> Result<()> {
-    use rust_xlsxwriter::{Format, Workbook};
+fn write_xlsx(tmp: &Path, path: &Path, tables: &[FeatureTable]) -> Result<()> {
+    use rust_xlsxwriter::Workbook;
     let x = |e: rust_xlsxwriter::XlsxError| Error::Xlsx {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(layer.as_str()).map_err(x)?;
+    for t in tables {
+        let ws = wb.add_worksheet();
+        write_sheet(ws, t).map_err(x)?;
+    }
+    wb.save(tmp).map_err(x)
+}
+
+/// Excel allows 31 characters in a sheet name and none of `[]:*?/\`.
+pub(crate) fn sheet_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect()
+}
+
+fn write_sheet(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    t: &FeatureTable,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::Format;
+    ws.set_name(sheet_name(&t.name))?;
     let bold = Format::new().set_bold();
-    let fields = layer.fields();
-    for (c, f) in fields.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, f.name, &bold)
-            .map_err(x)?;
+    for (c, (name, _)) in t.fields.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, name, &bold)?;
     }
-    let wkt_c = fields.len() as u16;
-    if has_wkt(layer) {
-        ws.write_string_with_format(0, wkt_c, "wkt", &bold)
-            .map_err(x)?;
+    let wkt_c = t.fields.len() as u16;
+    if has_wkt(t) {
+        ws.write_string_with_format(0, wkt_c, "wkt", &bold)?;
     }
-    for (i, r) in records.iter().enumerate() {
+    for (i, f) in t.features.iter().enumerate() {
         let row = i as u32 + 1;
-        for (c, (v, f)) in r.to_values().iter().zip(fields).enumerate() {
+        for (c, (v, (_, ty))) in f.values.iter().zip(&t.fields).enumerate() {
             let c = c as u16;
             match v {
                 Value::Null => {}
                 Value::Text(s) => {
-                    ws.write_string(row, c, s).map_err(x)?;
+                    ws.write_string(row, c, s)?;
                 }
                 // Codes stay text so Excel does not turn 110000000 into 1.1E+08.
-                Value::Integer(i) if f.ty == FieldType::Text => {
-                    ws.write_string(row, c, i.to_string()).map_err(x)?;
+                Value::Integer(i) if *ty == FieldType::Text => {
+                    ws.write_string(row, c, i.to_string())?;
                 }
                 Value::Integer(i) => {
-                    ws.write_number(row, c, *i as f64).map_err(x)?;
+                    ws.write_number(row, c, *i as f64)?;
                 }
                 Value::Real(v) => {
-                    ws.write_number(row, c, *v).map_err(x)?;
+                    ws.write_number(row, c, *v)?;
                 }
                 Value::Bool(b) => {
-                    ws.write_boolean(row, c, *b).map_err(x)?;
+                    ws.write_boolean(row, c, *b)?;
                 }
             }
         }
-        if let Some(w) = wkt_of(layer, r) {
+        if let Some(w) = wkt_of(t, f) {
             let text = if w.len() <= XLSX_CELL_MAX_CHARS {
                 w
             } else {
                 "(geometry longer than an Excel cell holds: export to GeoJSON or GeoPackage)".into()
             };
-            ws.write_string(row, wkt_c, text).map_err(x)?;
+            ws.write_string(row, wkt_c, text)?;
         }
     }
-    ws.set_freeze_panes(1, 0).map_err(x)?;
-    if !records.is_empty() {
-        ws.autofilter(0, 0, records.len() as u32, fields.len() as u16 - 1)
-            .map_err(x)?;
+    ws.set_freeze_panes(1, 0)?;
+    if !t.features.is_empty() && !t.fields.is_empty() {
+        ws.autofilter(0, 0, t.features.len() as u32, t.fields.len() as u16 - 1)?;
     }
-    wb.save(tmp).map_err(x)
+    Ok(())
 }
 
 /// Writes any serde-serialisable rows as CSV (header from the field names), atomically.
