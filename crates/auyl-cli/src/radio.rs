@@ -35,14 +35,14 @@ enum RadioCommand {
 }
 
 #[derive(clap::Args, Debug, Clone)]
-struct DemArgs {
+pub(crate) struct DemArgs {
     /// Folder of DEM tiles (SRTM .hgt, GeoTIFF, ESRI .hdr grids; .gz/.xz); repeatable.
     /// Default: $AUYL_DEM (':'-separated), else the repository's data/demo/terrain.
     #[arg(long = "dem", value_name = "DIR")]
-    dirs: Vec<PathBuf>,
+    pub(crate) dirs: Vec<PathBuf>,
     /// Tile cache size, MiB.
     #[arg(long, default_value_t = 512)]
-    dem_cache_mib: usize,
+    pub(crate) dem_cache_mib: usize,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -265,7 +265,7 @@ fn dem_dirs(args: &DemArgs) -> Result<Vec<PathBuf>> {
     )
 }
 
-fn open_dem(args: &DemArgs) -> Result<(DemSet, Vec<PathBuf>)> {
+pub(crate) fn open_dem(args: &DemArgs) -> Result<(DemSet, Vec<PathBuf>)> {
     let dirs = dem_dirs(args)?;
     let dem = DemSet::open_folders(&dirs, args.dem_cache_mib << 20).with_context(|| {
         format!(

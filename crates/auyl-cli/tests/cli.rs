@@ -456,7 +456,7 @@ fn demo_loads_the_real_registry_and_sets_it_against_the_programme() {
     let out = Command::new(env!("CARGO_BIN_EXE_auyl"))
         .current_dir(tmp.path())
         .env_remove("AUYL_DATABASE")
-        .args(["demo", "--no-serve", "--json"])
+        .args(["demo", "--no-serve", "--no-plan", "--json"])
         .output()
         .unwrap();
     assert!(
@@ -497,7 +497,7 @@ fn demo_loads_the_real_registry_and_sets_it_against_the_programme() {
     let again = Command::new(env!("CARGO_BIN_EXE_auyl"))
         .current_dir(tmp.path())
         .env_remove("AUYL_DATABASE")
-        .args(["demo", "--no-serve", "--json"])
+        .args(["demo", "--no-serve", "--no-plan", "--json"])
         .output()
         .unwrap();
     let v2: Value = serde_json::from_slice(&again.stdout).unwrap();

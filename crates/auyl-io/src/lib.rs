@@ -24,6 +24,7 @@ mod features;
 mod gpkg;
 mod import;
 mod osm;
+mod plan_export;
 pub mod raster;
 mod read;
 mod text;
@@ -35,6 +36,9 @@ pub use error::{Error, Result, RowError};
 pub use features::{Feature, FeatureTable};
 pub use import::{Import, ImportOptions, import_file, import_table};
 pub use osm::HIGHWAY_CLASSES;
+pub use plan_export::{
+    PlanContext, SettlementInfo, export_plan, plan_report_html, plan_tables, plan_workbook_tables,
+};
 pub use read::{Cell, RawRow, RawTable, read_csv_rows, read_json_lines, read_table};
 pub use text::{decode_text, parse_real};
 pub use write::{export_file, export_tables, write_csv_rows, write_rejects};

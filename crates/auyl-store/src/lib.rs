@@ -15,16 +15,16 @@
 mod error;
 mod plans;
 mod registry;
-mod users;
 mod routes;
 mod tracking;
+mod users;
 
 pub use error::{Error, Result};
 pub use plans::{PlanMeta, PlanRef};
 pub use registry::{ImportDiff, ImportRun, WriteMode};
-pub use users::{AddUser, NewSession, NewUser, Role, Session, UnknownRole, User};
 pub use routes::{FibreBranchRow, FibreRouteRun, RunId};
 pub use tracking::{GenerateSummary, TrackError, TrackResult};
+pub use users::{AddUser, NewSession, NewUser, Role, Session, UnknownRole, User};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
