@@ -58,11 +58,13 @@ enum Command {
     Radio(radio::RadioArgs),
     /// Planning: least-cost technology per settlement, mast sites, budget phasing, scenarios.
     Plan(plan::PlanArgs),
-    /// Rollout tracking: works, blockers, KPIs, operator workbooks, weekly report, audit log.
+    /// Rollout tracking (issue 7: the library is built, this command is not yet wired).
+    #[command(hide = true)]
     Tracking(track::TrackingArgs),
     /// Resilience: single points of failure, failure scenarios, redundancy proposals.
     Resilience(resilience::ResilienceArgs),
-    /// Serve the web application and HTTP API.
+    /// Serve the web application (issue 8: the server crate is built, this command is not yet wired).
+    #[command(hide = true)]
     Serve(serve::ServeArgs),
 }
 

@@ -146,7 +146,7 @@ async fn plan_store_export_and_compare_on_both_backends() {
         let html = std::fs::read_to_string(&files[3]).unwrap();
         assert!(html.contains("<svg") && html.contains("People connected per year"));
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&files[2]).unwrap();
-        use calamine::Reader;
+        use calamine::{DataType, Reader};
         let sheets = wb.sheet_names();
         assert!(sheets.iter().any(|s| s == "By region"), "{sheets:?}");
         assert!(
