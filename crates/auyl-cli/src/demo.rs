@@ -220,10 +220,7 @@ pub fn programme_benchmarks(plan: &auyl_model::Plan) -> Vec<(String, String, Str
     };
     let n = |x: f64| output::n(x.round().max(0.0) as u64);
     let mix_reason = if share("fibre") + 1.0 < 88.0 {
-        format!(
-            "fewer on fibre: the planner picks the least-cost option over {} years, and for small or remote villages LTE from a shared mast or satellite costs less than the trench; the programme chose fibre as policy, not by cost",
-            plan.totals.people_by_year.len().max(1)
-        )
+        "fewer on fibre: the planner picks the least-cost option over the scenario's horizon (capex + discounted opex), and for small or remote villages satellite or LTE from a shared mast costs less than the trench; the programme chose fibre as policy, not by cost".to_string()
     } else {
         "close to the programme's mix".into()
     };

@@ -289,7 +289,7 @@ mod tests {
             length_trench_unpaved_m: 0.1 + 0.2,
             length_aerial_m: 0.0,
             length_approximate_m: approx_m,
-            cost_usd: 98_765.4321,
+            cost_usd: 98_765.432_1,
             settlement_ids: settlements.iter().map(|s| s.to_string()).collect(),
             approximated: approx_m > 0.0,
         }
