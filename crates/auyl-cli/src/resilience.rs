@@ -2,8 +2,8 @@
 //! registry's network and a plan (issue 9).
 //!
 //! The registry (backbone nodes, masts, fibre routes, power, settlements; roads and areas when a
-//! command needs them) comes from the store; the plan from `--plan plan.json` (the serde JSON of
-//! `auyl_model::Plan`) until plans are kept in the store. Without a plan the existing
+//! command needs them) comes from the store; the plan from `--plan` (a stored plan such as `latest`
+//! or `central@2`, or a JSON file of `auyl_model::Plan`). Without a plan the existing
 //! infrastructure is analysed alone, with settlements attached to their nearest backbone node
 //! within `--attach-km` (an assumption every output states).
 
@@ -116,9 +116,10 @@ enum ScenarioKind {
 /// Where the network comes from.
 #[derive(clap::Args, Debug)]
 struct NetArgs {
-    /// A plan as JSON (`auyl_model::Plan`); without it the existing infrastructure alone.
+    /// A stored plan (`latest`, an id, `central`, `central@2`) or a plan JSON file
+    /// (`auyl_model::Plan`); without it the existing infrastructure alone.
     #[arg(long)]
-    plan: Option<PathBuf>,
+    plan: Option<String>,
     /// Attach settlements outside the plan to the nearest backbone node within this many km
     /// (default: 30 without a plan, none with one).
     #[arg(long)]
@@ -135,10 +136,10 @@ struct AreaArgs {
     #[arg(long)]
     area: Option<String>,
     /// Box `west,south,east,north` in degrees.
-    #[arg(long, value_delimiter = ',', num_args = 4)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     bbox: Option<Vec<f64>>,
     /// Circle `lon,lat,radius_km`.
-    #[arg(long, value_delimiter = ',', num_args = 3)]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     circle: Option<Vec<f64>>,
 }
 
@@ -214,12 +215,22 @@ async fn load_registry(store: &Store) -> Result<Loaded> {
 
 async fn network(store: &Store, net: &NetArgs) -> Result<NetworkModel> {
     let plan: Option<Plan> = match &net.plan {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading the plan {}", p.display()))?;
-            Some(serde_json::from_str(&text).with_context(|| {
-                format!("{} is not a plan (auyl_model::Plan JSON)", p.display())
-            })?)
+        Some(p) if std::path::Path::new(p).is_file() => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading the plan {p}"))?;
+            Some(
+                serde_json::from_str(&text)
+                    .with_context(|| format!("{p} is not a plan (auyl_model::Plan JSON)"))?,
+            )
+        }
+        Some(sel) => {
+            let r = store.find_plan(sel).await?;
+            Some(
+                store
+                    .load_plan(&r)
+                    .await
+                    .with_context(|| format!("loading plan {}", r.label()))?,
+            )
         }
         None => None,
     };
@@ -324,11 +335,17 @@ async fn area(store: &Store, a: &AreaArgs) -> Result<(Area, String)> {
         bail!("no region or district with code {code} in the registry");
     }
     if let Some(b) = &a.bbox {
+        if b.len() != 4 {
+            bail!("--bbox takes four numbers: west,south,east,north (degrees)");
+        }
         let poly = bbox_area(b[0], b[1], b[2], b[3])
             .ok_or_else(|| anyhow!("--bbox needs west < east and south < north"))?;
         return Ok((poly, format!("box {},{},{},{}", b[0], b[1], b[2], b[3])));
     }
     if let Some(c) = &a.circle {
+        if c.len() != 3 {
+            bail!("--circle takes three numbers: lon,lat,radius_km");
+        }
         let centre = LonLat::new(c[0], c[1]).context("--circle centre")?;
         let poly = circle_area(centre, c[2] * 1000.0)
             .ok_or_else(|| anyhow!("--circle radius must be positive"))?;
