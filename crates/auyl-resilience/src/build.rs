@@ -374,26 +374,47 @@ pub fn from_plan(
     // Planned routes: taps where served settlements and sites join.
     let mut taps: HashMap<&Id, Vec<(usize, usize)>> = HashMap::new(); // route -> (vertex, node)
     let mut missing = 0usize;
+    let mut assumed_pops = 0usize;
     for r in &plan.routes {
         let line = &r.geometry;
         if line.0.len() < 2 {
             continue;
         }
-        let start = match registry
-            .backbone
-            .iter()
-            .position(|n| n.id == r.from_node_id)
-        {
-            Some(_) => b.m.find(r.from_node_id.as_str()),
-            None => None,
+        // The route's PoP: a registry node, or one the planner assumed at a settlement
+        // (`assumed-pop:<settlement id>`), which becomes a node of its own, core like every PoP
+        // when the registry marks no core.
+        let pop = match b.m.find(r.from_node_id.as_str()) {
+            Some(v) => Some(v),
+            None => match r
+                .from_node_id
+                .as_str()
+                .strip_prefix("assumed-pop:")
+                .and_then(|sid| settlement_at.get(&Id::new(sid)))
+            {
+                Some(s) => {
+                    let v = b.node(
+                        r.from_node_id.as_str().to_string(),
+                        ElementKind::Pop,
+                        s.location,
+                        true,
+                    )?;
+                    b.m.set_assumed(v, true)?;
+                    if !any_core {
+                        b.m.set_core(v, true)?;
+                    }
+                    b.grid(v, opts.default_battery_h)?;
+                    assumed_pops += 1;
+                    Some(v)
+                }
+                None => None,
+            },
         };
-        let start = match start {
-            Some(v) => v,
-            None => b.node_at(
-                lonlat(line.0[0]),
-                ElementKind::Junction,
-                format!("{}@start", r.id),
-            )?,
+        // A route is one segment of a tree: it starts at its PoP only when it begins there;
+        // otherwise at the end of its parent segment (snapped).
+        let first = lonlat(line.0[0]);
+        let start = match pop {
+            Some(v) if b.loc[v].haversine_distance_m(first) <= opts.snap_m.max(1.0) => v,
+            _ => b.node_at(first, ElementKind::Junction, format!("{}@start", r.id))?,
         };
         let mut cut: BTreeMap<usize, usize> = BTreeMap::new();
         cut.insert(0, start);
@@ -589,6 +610,12 @@ pub fn from_plan(
         } else {
             missing += 1;
         }
+    }
+    if assumed_pops > 0 {
+        b.m.assumptions.push(format!(
+            "{assumed_pops} PoPs the plan assumed (no backbone node in the registry) are nodes of their own{}",
+            if any_core { "" } else { " and stand in as core" }
+        ));
     }
     if missing > 0 {
         b.m.assumptions.push(format!(
