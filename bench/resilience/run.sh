@@ -5,5 +5,5 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target-resilience}"
-cargo build --release -q -p auyl-resilience --example national
-"$CARGO_TARGET_DIR/release/examples/national" "$root" | tee "$here/results.json"
+cargo build --release -q -p auyl-resilience --example national_spof
+"$CARGO_TARGET_DIR/release/examples/national_spof" "$root" | tee "$here/results.json"

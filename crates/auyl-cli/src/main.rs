@@ -58,9 +58,12 @@ enum Command {
     Radio(radio::RadioArgs),
     /// Planning: least-cost technology per settlement, mast sites, budget phasing, scenarios.
     Plan(plan::PlanArgs),
-    /// Rollout tracking (issue 7: the library is built, this command is not yet wired).
-    #[command(hide = true)]
+    /// Rollout tracking: works, blockers, KPIs, operator workbooks, what each akimat has waiting.
     Tracking(track::TrackingArgs),
+    /// Reports for the ministry: `report weekly --date …` (XLSX and HTML with charts).
+    Report(track::ReportArgs),
+    /// The audit log: `audit verify` checks its hash chain.
+    Audit(track::AuditArgs),
     /// Resilience: single points of failure, failure scenarios, redundancy proposals.
     Resilience(resilience::ResilienceArgs),
     /// Serve the web application (issue 8: the server crate is built, this command is not yet wired).
@@ -94,6 +97,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Route(args) => route::run(args, json).await,
         Command::Plan(args) => plan::run(args, &database(&cli.database), json).await,
         Command::Tracking(args) => track::run(args, &database(&cli.database), json).await,
+        Command::Report(args) => track::report(args, &database(&cli.database), json).await,
+        Command::Audit(args) => track::audit(args, &database(&cli.database), json).await,
         Command::Resilience(args) => resilience::run(args, &database(&cli.database), json).await,
         Command::Serve(args) => serve::run(args, &database(&cli.database), json).await,
         Command::Layers => {

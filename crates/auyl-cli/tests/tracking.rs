@@ -36,7 +36,11 @@ fn ok_json(db: &TestDb, args: &[&str]) -> Value {
 
 fn fails(db: &TestDb, args: &[&str]) -> String {
     let out = auyl(db, args);
-    assert!(!out.status.success(), "auyl {args:?} on {} should fail", db.backend);
+    assert!(
+        !out.status.success(),
+        "auyl {args:?} on {} should fail",
+        db.backend
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -50,13 +54,22 @@ fn refill(src: &Path, dst: &Path, edits: &[(u32, &str, &str)]) {
     let mut out = rust_xlsxwriter::Workbook::new();
     for sheet in ["Works", "Instructions"] {
         let range = wb.worksheet_range(sheet).unwrap();
-        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         let ws = out.add_worksheet();
         ws.set_name(sheet).unwrap();
         for (r, row) in range.rows().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 let e = edits.iter().find(|(er, h, _)| {
-                    sheet == "Works" && (*er == 0 || *er as usize == r + 1) && r > 0 && header[c] == *h
+                    sheet == "Works"
+                        && (*er == 0 || *er as usize == r + 1)
+                        && r > 0
+                        && header[c] == *h
                 });
                 match (e, v) {
                     (Some((_, _, nv)), _) => ws.write_string(r as u32, c as u16, *nv).unwrap(),
@@ -74,11 +87,13 @@ fn refill(src: &Path, dst: &Path, edits: &[(u32, &str, &str)]) {
 fn row_of(template: &Path, work_id: &str) -> u32 {
     let mut wb = calamine::open_workbook_auto(template).unwrap();
     let range = wb.worksheet_range("Works").unwrap();
-    range.rows().position(|r| r[0].to_string() == work_id).unwrap() as u32 + 1
+    range.rows().position(|r| r[0] == *work_id).unwrap() as u32 + 1
 }
 
 fn audit_entries(db: &TestDb) -> u64 {
-    ok_json(db, &["audit", "verify"])["entries"].as_u64().unwrap()
+    ok_json(db, &["audit", "verify"])["entries"]
+        .as_u64()
+        .unwrap()
 }
 
 #[test]
@@ -86,37 +101,107 @@ fn workbook_round_trip_kpis_report_and_audit_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        let g = ok_json(&db, &["tracking", "generate", "--plan", fixture_plan().to_str().unwrap()]);
+        let g = ok_json(
+            &db,
+            &[
+                "tracking",
+                "generate",
+                "--plan",
+                fixture_plan().to_str().unwrap(),
+            ],
+        );
         assert_eq!(g["settlements"], 6);
         let t = dir.path().join("kcell.xlsx");
-        let tj = ok_json(&db, &["tracking", "template", "--operator", "kcell", "-o", t.to_str().unwrap()]);
+        let tj = ok_json(
+            &db,
+            &[
+                "tracking",
+                "template",
+                "--operator",
+                "kcell",
+                "-o",
+                t.to_str().unwrap(),
+            ],
+        );
         assert!(tj["works"].as_u64().unwrap() >= 4);
         // An untouched template changes nothing.
-        let r = ok_json(&db, &["tracking", "import", t.to_str().unwrap(), "--user", "kcell.a", "--date", "2026-04-10"]);
+        let r = ok_json(
+            &db,
+            &[
+                "tracking",
+                "import",
+                t.to_str().unwrap(),
+                "--user",
+                "kcell.a",
+                "--date",
+                "2026-04-10",
+            ],
+        );
         assert_eq!(r["rows_changed"], 0);
         // The fibre line starts; the mast is blocked on the akimat.
         let filled = dir.path().join("filled.xlsx");
         let fibre = row_of(&t, "route:abay-r1/fibre_line");
         let mast = row_of(&t, "site:abay-1/mast_construction");
-        refill(&t, &filled, &[
-            (fibre, "status", "in_progress"),
-            (fibre, "actual_start", "2026-04-08"),
-            (mast, "status", "blocked"),
-            (mast, "blocker_reason", "land"),
-            (mast, "blocker_who", "akimat:100000000"),
-            (mast, "blocker_since", "2026-04-01"),
-        ]);
-        let r = ok_json(&db, &["tracking", "import", filled.to_str().unwrap(), "--user", "kcell.a", "--date", "2026-04-10"]);
+        refill(
+            &t,
+            &filled,
+            &[
+                (fibre, "status", "in_progress"),
+                (fibre, "actual_start", "2026-04-08"),
+                (mast, "status", "blocked"),
+                (mast, "blocker_reason", "land"),
+                (mast, "blocker_who", "akimat:100000000"),
+                (mast, "blocker_since", "2026-04-01"),
+            ],
+        );
+        let r = ok_json(
+            &db,
+            &[
+                "tracking",
+                "import",
+                filled.to_str().unwrap(),
+                "--user",
+                "kcell.a",
+                "--date",
+                "2026-04-10",
+            ],
+        );
         assert_eq!(r["rows_changed"], 2, "{}", db.backend);
-        assert!(r["changes"].as_array().unwrap().iter().any(|c| c["field"] == "blocker"));
-        let w = ok_json(&db, &["tracking", "waiting", "--akimat", "akimat:100000000", "--date", "2026-05-01"]);
+        assert!(
+            r["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["field"] == "blocker")
+        );
+        let w = ok_json(
+            &db,
+            &[
+                "tracking",
+                "waiting",
+                "--akimat",
+                "akimat:100000000",
+                "--date",
+                "2026-05-01",
+            ],
+        );
         assert_eq!(w["works"][0]["work_id"], "site:abay-1/mast_construction");
         assert_eq!(w["works"][0]["days_waiting"], 30);
         let k = ok_json(&db, &["tracking", "kpis", "--date", "2026-09-01"]);
         assert_eq!(k["kpis"]["total"]["settlements_planned"], 6);
         assert_eq!(k["outlooks"][0]["region_code"], "*");
         let rep = dir.path().join("report");
-        let rj = ok_json(&db, &["report", "weekly", "--date", "2026-09-01", "-o", rep.to_str().unwrap()]);
+        let rj = ok_json(
+            &db,
+            &[
+                "report",
+                "weekly",
+                "--date",
+                "2026-09-01",
+                "-o",
+                rep.to_str().unwrap(),
+            ],
+        );
         let html = std::fs::read_to_string(rj["html"].as_str().unwrap()).unwrap();
         assert_eq!(html.matches("<svg").count(), 2);
         assert!(Path::new(rj["xlsx"].as_str().unwrap()).exists());
@@ -133,43 +218,119 @@ fn malformed_and_stale_workbooks_apply_nothing_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(&db, &["tracking", "generate", "--plan", fixture_plan().to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "generate",
+                "--plan",
+                fixture_plan().to_str().unwrap(),
+            ],
+        );
         let t = dir.path().join("kcell.xlsx");
-        ok_json(&db, &["tracking", "template", "--operator", "kcell", "-o", t.to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "template",
+                "--operator",
+                "kcell",
+                "-o",
+                t.to_str().unwrap(),
+            ],
+        );
         let before = audit_entries(&db);
         // Malformed: one good row, one bad status, one bad date: nothing is applied, each named.
         let bad = dir.path().join("bad.xlsx");
         let fibre = row_of(&t, "route:abay-r1/fibre_line");
         let mast = row_of(&t, "site:abay-1/mast_construction");
         let acceptance = row_of(&t, "settlement:osm:n534085272/acceptance");
-        refill(&t, &bad, &[
-            (fibre, "status", "in_progress"),
-            (mast, "status", "almost"),
-            (acceptance, "actual_start", "31.02.2026"),
-        ]);
-        let e = fails(&db, &["tracking", "import", bad.to_str().unwrap(), "--user", "x", "--date", "2026-04-10"]);
+        refill(
+            &t,
+            &bad,
+            &[
+                (fibre, "status", "in_progress"),
+                (mast, "status", "almost"),
+                (acceptance, "actual_start", "31.02.2026"),
+            ],
+        );
+        let e = fails(
+            &db,
+            &[
+                "tracking",
+                "import",
+                bad.to_str().unwrap(),
+                "--user",
+                "x",
+                "--date",
+                "2026-04-10",
+            ],
+        );
         assert!(e.contains("nothing was applied"), "{e}");
-        assert!(e.contains(&format!("sheet Works, row {mast}, column I (status)")), "{e}");
-        assert!(e.contains(&format!("row {acceptance}, column J (actual_start)")), "{e}");
+        assert!(
+            e.contains(&format!("sheet Works, row {mast}, column I (status)")),
+            "{e}"
+        );
+        assert!(
+            e.contains(&format!("row {acceptance}, column J (actual_start)")),
+            "{e}"
+        );
         assert_eq!(audit_entries(&db), before);
         // Not a workbook at all.
         let junk = dir.path().join("junk.xlsx");
         std::fs::write(&junk, "id;status\n").unwrap();
-        let e = fails(&db, &["tracking", "import", junk.to_str().unwrap(), "--user", "x"]);
+        let e = fails(
+            &db,
+            &["tracking", "import", junk.to_str().unwrap(), "--user", "x"],
+        );
         assert!(e.contains("junk.xlsx"), "{e}");
         // Stale: someone else edits the fibre line after the template was made.
         let first = dir.path().join("first.xlsx");
         refill(&t, &first, &[(fibre, "comment", "crew on site")]);
-        ok_json(&db, &["tracking", "import", first.to_str().unwrap(), "--user", "kcell.a", "--date", "2026-04-10"]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "import",
+                first.to_str().unwrap(),
+                "--user",
+                "kcell.a",
+                "--date",
+                "2026-04-10",
+            ],
+        );
         let after_first = audit_entries(&db);
         let stale = dir.path().join("stale.xlsx");
-        refill(&t, &stale, &[
-            (mast, "comment", "waiting for the plot"),
-            (fibre, "status", "in_progress"),
-        ]);
-        let e = fails(&db, &["tracking", "import", stale.to_str().unwrap(), "--user", "kcell.b", "--date", "2026-04-11"]);
-        assert!(e.contains(&format!("row {fibre}")) && e.contains("stale"), "{}: {e}", db.backend);
-        assert_eq!(audit_entries(&db), after_first, "the good row of a stale workbook is not applied either");
+        refill(
+            &t,
+            &stale,
+            &[
+                (mast, "comment", "waiting for the plot"),
+                (fibre, "status", "in_progress"),
+            ],
+        );
+        let e = fails(
+            &db,
+            &[
+                "tracking",
+                "import",
+                stale.to_str().unwrap(),
+                "--user",
+                "kcell.b",
+                "--date",
+                "2026-04-11",
+            ],
+        );
+        assert!(
+            e.contains(&format!("row {fibre}")) && e.contains("stale"),
+            "{}: {e}",
+            db.backend
+        );
+        assert_eq!(
+            audit_entries(&db),
+            after_first,
+            "the good row of a stale workbook is not applied either"
+        );
     }
 }
 
@@ -178,9 +339,27 @@ fn concurrent_imports_of_one_work_one_wins_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(&db, &["tracking", "generate", "--plan", fixture_plan().to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "generate",
+                "--plan",
+                fixture_plan().to_str().unwrap(),
+            ],
+        );
         let t = dir.path().join("kcell.xlsx");
-        ok_json(&db, &["tracking", "template", "--operator", "kcell", "-o", t.to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "template",
+                "--operator",
+                "kcell",
+                "-o",
+                t.to_str().unwrap(),
+            ],
+        );
         let fibre = row_of(&t, "route:abay-r1/fibre_line");
         let a = dir.path().join("a.xlsx");
         let b = dir.path().join("b.xlsx");
@@ -188,7 +367,15 @@ fn concurrent_imports_of_one_work_one_wins_on_both_backends() {
         refill(&t, &b, &[(fibre, "comment", "from B")]);
         let spawn = |f: &Path, u: &str| {
             Command::new(env!("CARGO_BIN_EXE_auyl"))
-                .args(["--database", &db.url, "tracking", "import", f.to_str().unwrap(), "--user", u])
+                .args([
+                    "--database",
+                    &db.url,
+                    "tracking",
+                    "import",
+                    f.to_str().unwrap(),
+                    "--user",
+                    u,
+                ])
                 .output()
                 .unwrap()
         };
@@ -198,10 +385,18 @@ fn concurrent_imports_of_one_work_one_wins_on_both_backends() {
             (ha.join().unwrap(), hb.join().unwrap())
         });
         let wins = [ra.status.success(), rb.status.success()];
-        assert_eq!(wins.iter().filter(|x| **x).count(), 1, "{}: exactly one import wins", db.backend);
+        assert_eq!(
+            wins.iter().filter(|x| **x).count(),
+            1,
+            "{}: exactly one import wins",
+            db.backend
+        );
         let loser = if wins[0] { &rb } else { &ra };
         let e = String::from_utf8_lossy(&loser.stderr);
-        assert!(e.contains("stale") && e.contains("nothing was applied"), "{e}");
+        assert!(
+            e.contains("stale") && e.contains("nothing was applied"),
+            "{e}"
+        );
         assert_eq!(ok_json(&db, &["audit", "verify"])["ok"], true);
     }
 }
@@ -211,12 +406,39 @@ fn a_tampered_audit_log_is_detected_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(&db, &["tracking", "generate", "--plan", fixture_plan().to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "generate",
+                "--plan",
+                fixture_plan().to_str().unwrap(),
+            ],
+        );
         let t = dir.path().join("kcell.xlsx");
-        ok_json(&db, &["tracking", "template", "--operator", "kcell", "-o", t.to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "template",
+                "--operator",
+                "kcell",
+                "-o",
+                t.to_str().unwrap(),
+            ],
+        );
         let f = dir.path().join("f.xlsx");
         refill(&t, &f, &[(0, "comment", "checked")]);
-        ok_json(&db, &["tracking", "import", f.to_str().unwrap(), "--user", "kcell.a"]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "import",
+                f.to_str().unwrap(),
+                "--user",
+                "kcell.a",
+            ],
+        );
         let n = audit_entries(&db);
         assert!(n > 3);
         rt.block_on(async {
@@ -275,35 +497,84 @@ fn sigkill_in_the_middle_of_a_workbook_import_applies_nothing_on_both_backends()
         let dir = tempfile::tempdir().unwrap();
         let plan = dir.path().join("plan.json");
         std::fs::write(&plan, serde_json::to_vec(&big_plan(6000)).unwrap()).unwrap();
-        ok_json(&db, &["tracking", "generate", "--plan", plan.to_str().unwrap()]);
+        ok_json(
+            &db,
+            &["tracking", "generate", "--plan", plan.to_str().unwrap()],
+        );
         let t = dir.path().join("kt.xlsx");
-        ok_json(&db, &["tracking", "template", "--operator", "kazakhtelecom", "-o", t.to_str().unwrap()]);
+        ok_json(
+            &db,
+            &[
+                "tracking",
+                "template",
+                "--operator",
+                "kazakhtelecom",
+                "-o",
+                t.to_str().unwrap(),
+            ],
+        );
         let filled = dir.path().join("filled.xlsx");
         // Every row commented: 24,000 edits in one transaction.
-        refill(&t, &filled, &[(0, "comment", "a long enough remark to make the transaction write a lot of pages")]);
+        refill(
+            &t,
+            &filled,
+            &[(
+                0,
+                "comment",
+                "a long enough remark to make the transaction write a lot of pages",
+            )],
+        );
         let before = audit_entries(&db);
         let mut child = Command::new(env!("CARGO_BIN_EXE_auyl"))
-            .args(["--database", &db.url, "tracking", "import", filled.to_str().unwrap(), "--user", "kt"])
+            .args([
+                "--database",
+                &db.url,
+                "tracking",
+                "import",
+                filled.to_str().unwrap(),
+                "--user",
+                "kt",
+            ])
             .spawn()
             .unwrap();
         let start = std::time::Instant::now();
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                panic!("{}: the import finished ({status}) before it could be killed", db.backend);
+                panic!(
+                    "{}: the import finished ({status}) before it could be killed",
+                    db.backend
+                );
             }
             if rt.block_on(writing(&db)) {
                 child.kill().unwrap(); // SIGKILL on Unix
                 child.wait().unwrap();
                 break;
             }
-            assert!(start.elapsed().as_secs() < 300, "the import never started writing");
+            assert!(
+                start.elapsed().as_secs() < 300,
+                "the import never started writing"
+            );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        assert_eq!(audit_entries(&db), before, "{}: nothing of the import remains", db.backend);
+        assert_eq!(
+            audit_entries(&db),
+            before,
+            "{}: nothing of the import remains",
+            db.backend
+        );
         let k = ok_json(&db, &["tracking", "kpis", "--date", "2026-06-01"]);
         assert_eq!(k["kpis"]["works_by_status"]["planned"], 24_000);
         // The same workbook imports completely afterwards.
-        let r = ok_json(&db, &["tracking", "import", filled.to_str().unwrap(), "--user", "kt"]);
+        let r = ok_json(
+            &db,
+            &[
+                "tracking",
+                "import",
+                filled.to_str().unwrap(),
+                "--user",
+                "kt",
+            ],
+        );
         assert_eq!(r["rows_changed"], 24_000);
     }
 }
