@@ -143,7 +143,7 @@ pub async fn run(database: Option<&str>, args: DemoArgs, json: bool) -> Result<(
 /// Plans the demo registry under the central scenario over the demo terrain, stores it and writes
 /// its reports, set beside the programme's published figures.
 async fn plan_demo(store: &auyl_store::Store, out_dir: &std::path::Path, json: bool) -> Result<()> {
-    let reg = crate::plan::load_registry(store).await?;
+    let reg = crate::registry::load_registry(store, &auyl_model::Layer::ALL).await?;
     let dem_args = crate::radio::DemArgs {
         dirs: vec![],
         dem_cache_mib: 512,

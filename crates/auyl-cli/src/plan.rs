@@ -3,14 +3,12 @@
 
 use crate::output;
 use crate::radio::{DemArgs, open_dem};
+use crate::registry::{Registry, load_registry};
 use anyhow::{Context, Result, bail};
 use auyl_io::{PlanContext, SettlementInfo, export_plan};
-use auyl_model::{
-    AdminArea, AreaLevel, BackboneNode, Id, Layer, Mast, Organisation, Plan, PowerSource, Record,
-    Road, Settlement,
-};
+use auyl_model::{AreaLevel, Id, Layer, Plan};
 use auyl_plan::{PlanInputs, Progress, Scenario, SolveOptions};
-use auyl_store::{PlanMeta, PlanRef, Store};
+use auyl_store::{PlanMeta, PlanRef};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -111,41 +109,6 @@ pub async fn run(args: PlanArgs, database: &str, json: bool) -> Result<()> {
     }
 }
 
-/// Every registry layer the planner reads, typed.
-#[derive(Default)]
-pub struct Registry {
-    pub settlements: Vec<Settlement>,
-    pub areas: Vec<AdminArea>,
-    pub nodes: Vec<BackboneNode>,
-    pub masts: Vec<Mast>,
-    pub power: Vec<PowerSource>,
-    pub roads: Vec<Road>,
-    pub organisations: Vec<Organisation>,
-}
-
-pub async fn load_registry(store: &Store) -> Result<Registry> {
-    let mut r = Registry::default();
-    for layer in Layer::ALL {
-        for rec in store
-            .load(layer)
-            .await
-            .with_context(|| format!("loading {}", layer.as_str()))?
-        {
-            match rec {
-                Record::Settlement(s) => r.settlements.push(s),
-                Record::Area(a) => r.areas.push(a),
-                Record::Road(x) => r.roads.push(x),
-                Record::Power(x) => r.power.push(x),
-                Record::Mast(x) => r.masts.push(x),
-                Record::Node(x) => r.nodes.push(x),
-                Record::Org(x) => r.organisations.push(x),
-                _ => {}
-            }
-        }
-    }
-    Ok(r)
-}
-
 fn load_scenario(a: &RunArgs) -> Result<(Scenario, Option<String>)> {
     let (mut sc, text) = match &a.scenario {
         Some(path) => {
@@ -223,7 +186,7 @@ pub fn plan_registry(
 async fn run_plan(a: RunArgs, database: &str, json: bool) -> Result<()> {
     let (sc, text) = load_scenario(&a)?;
     let store = crate::registry::open(database).await?;
-    let reg = load_registry(&store).await?;
+    let reg = load_registry(&store, &Layer::ALL).await?;
     if reg.settlements.is_empty() {
         bail!(
             "the registry has no settlements: import some first (`auyl import settlements FILE`) or run `auyl demo`"
@@ -487,7 +450,7 @@ async fn export(database: &str, sel: &str, outputs: &[PathBuf], json: bool) -> R
     let store = crate::registry::open(database).await?;
     let r = store.find_plan(sel).await?;
     let plan = store.load_plan(&r).await?;
-    let reg = load_registry(&store).await?;
+    let reg = load_registry(&store, &Layer::ALL).await?;
     let mut ctx = plan_context(&reg);
     ctx.title = format!("Plan {}", r.label());
     for path in outputs {

@@ -9,9 +9,7 @@
 
 use crate::registry::open;
 use anyhow::{Context, Result, anyhow, bail};
-use auyl_model::{
-    AreaLevel, BackboneNode, FibreRoute, Layer, LonLat, Mast, Plan, PowerSource, Record, Settlement,
-};
+use auyl_model::{AreaLevel, Layer, LonLat, Plan, Record};
 use auyl_network::road::{
     BuildOptions, CostModel, RoadAttributes, RoadClass, RoadGraph, RoadInput, Surface,
 };
@@ -172,47 +170,6 @@ pub async fn run(args: ResilienceArgs, database: &str, json: bool) -> Result<()>
     result
 }
 
-struct Loaded {
-    settlements: Vec<Settlement>,
-    backbone: Vec<BackboneNode>,
-    masts: Vec<Mast>,
-    fibre: Vec<FibreRoute>,
-    power: Vec<PowerSource>,
-}
-
-async fn load_registry(store: &Store) -> Result<Loaded> {
-    let mut l = Loaded {
-        settlements: Vec::new(),
-        backbone: Vec::new(),
-        masts: Vec::new(),
-        fibre: Vec::new(),
-        power: Vec::new(),
-    };
-    for layer in [
-        Layer::Settlements,
-        Layer::BackboneNodes,
-        Layer::Masts,
-        Layer::FibreRoutes,
-        Layer::Power,
-    ] {
-        for r in store
-            .load(layer)
-            .await
-            .with_context(|| format!("loading {}", layer.as_str()))?
-        {
-            match r {
-                Record::Settlement(s) => l.settlements.push(s),
-                Record::Node(n) => l.backbone.push(n),
-                Record::Mast(m) => l.masts.push(m),
-                Record::Fibre(f) => l.fibre.push(f),
-                Record::Power(p) => l.power.push(p),
-                _ => {}
-            }
-        }
-    }
-    Ok(l)
-}
-
 async fn network(store: &Store, net: &NetArgs) -> Result<NetworkModel> {
     let plan: Option<Plan> = match &net.plan {
         Some(p) if std::path::Path::new(p).is_file() => {
@@ -234,8 +191,18 @@ async fn network(store: &Store, net: &NetArgs) -> Result<NetworkModel> {
         }
         None => None,
     };
-    let l = load_registry(store).await?;
-    if l.backbone.is_empty() && plan.is_none() {
+    let l = crate::registry::load_registry(
+        store,
+        &[
+            Layer::Settlements,
+            Layer::BackboneNodes,
+            Layer::Masts,
+            Layer::FibreRoutes,
+            Layer::Power,
+        ],
+    )
+    .await?;
+    if l.nodes.is_empty() && plan.is_none() {
         bail!(
             "the registry has no backbone nodes and no plan was given: nothing to analyse (import backbone_nodes or pass --plan)"
         );
@@ -250,7 +217,7 @@ async fn network(store: &Store, net: &NetArgs) -> Result<NetworkModel> {
     };
     let reg = Registry {
         settlements: &l.settlements,
-        backbone: &l.backbone,
+        backbone: &l.nodes,
         masts: &l.masts,
         fibre: &l.fibre,
         power: &l.power,
