@@ -2,43 +2,12 @@
 //! bad input, idempotent re-imports, exports that GDAL opens, a crash in the middle of an import.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
+mod common;
 use auyl_testkit::{TestDb, both_backends, fixture, sqlite_db};
+use common::{auyl, demo_file, failing, ok_json};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn auyl(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auyl"))
-        .arg("--database")
-        .arg(&db.url)
-        .args(args)
-        .output()
-        .expect("run auyl")
-}
-
-fn ok_json(db: &TestDb, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = auyl(db, &a);
-    assert!(
-        out.status.success(),
-        "auyl {args:?} on {} failed:\n{}",
-        db.backend,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn failing(db: &TestDb, args: &[&str]) -> String {
-    let out = auyl(db, args);
-    assert!(
-        !out.status.success(),
-        "auyl {args:?} should fail on {}",
-        db.backend
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::process::Command;
 
 fn count(db: &TestDb, layer: &str) -> u64 {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,14 +15,6 @@ fn count(db: &TestDb, layer: &str) -> u64 {
     ok_json(db, &["export", layer, f.to_str().unwrap()])["records"]
         .as_u64()
         .unwrap()
-}
-
-fn demo_file(name: &str) -> String {
-    auyl_testkit::repo_root()
-        .join("data/demo")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 #[tokio::test]

@@ -3,40 +3,11 @@
 //! and compared; bad scenarios and selectors give clear errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
+mod common;
 use auyl_testkit::{TestDb, both_backends, fixture, sqlite_db};
+use common::{auyl, demo_file, ok_json};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn auyl(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auyl"))
-        .arg("--database")
-        .arg(&db.url)
-        .args(args)
-        .output()
-        .expect("run auyl")
-}
-
-fn ok_json(db: &TestDb, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = auyl(db, &a);
-    assert!(
-        out.status.success(),
-        "auyl {args:?} on {} failed:\n{}",
-        db.backend,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn demo_file(name: &str) -> String {
-    auyl_testkit::repo_root()
-        .join("data/demo")
-        .join(name)
-        .display()
-        .to_string()
-}
+use std::process::Command;
 
 /// 37 real villages of one Akmola district, with the regions, districts, roads and power of the
 /// demo registry around them.

@@ -3,57 +3,18 @@
 //! (opened by GDAL), stored and reloaded; bad selectors; and `auyl import roads FILE.osm.pbf`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
+mod common;
 use auyl_model::LonLat;
 use auyl_store::{RunId, Store};
 use auyl_testkit::{TestDb, both_backends, sqlite_db};
+use common::{demo_file, failing, ok_json};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// A district of Almaty region (45 settlements, two towns) that the trunk road network crosses.
 const DISTRICT: &str = "195200000";
-
-fn auyl(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auyl"))
-        .arg("--database")
-        .arg(&db.url)
-        .args(args)
-        .output()
-        .expect("run auyl")
-}
-
-fn ok_json(db: &TestDb, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = auyl(db, &a);
-    assert!(
-        out.status.success(),
-        "auyl {args:?} on {} failed:\n{}",
-        db.backend,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn failing(db: &TestDb, args: &[&str]) -> String {
-    let out = auyl(db, args);
-    assert!(
-        !out.status.success(),
-        "auyl {args:?} should fail on {}",
-        db.backend
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn demo_file(name: &str) -> String {
-    auyl_testkit::repo_root()
-        .join("data/demo")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 /// The demo settlements of the district: (id, kind, position).
 fn district_settlements() -> Vec<(String, String, LonLat)> {

@@ -4,45 +4,14 @@
 //! detected, and a SIGKILL in the middle of an import leaving nothing half-applied.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
+mod common;
 use auyl_model::plan::{Plan, PlanTotals, SettlementPlan};
 use auyl_model::{Id, Technology};
 use auyl_testkit::{TestDb, both_backends, repo_root};
 use calamine::{Data, Reader};
-use serde_json::Value;
+use common::{failing, ok_json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn auyl(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auyl"))
-        .arg("--database")
-        .arg(&db.url)
-        .args(args)
-        .output()
-        .expect("run auyl")
-}
-
-fn ok_json(db: &TestDb, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = auyl(db, &a);
-    assert!(
-        out.status.success(),
-        "auyl {args:?} on {} failed:\n{}",
-        db.backend,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn fails(db: &TestDb, args: &[&str]) -> String {
-    let out = auyl(db, args);
-    assert!(
-        !out.status.success(),
-        "auyl {args:?} on {} should fail",
-        db.backend
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use std::process::Command;
 
 fn fixture_plan() -> PathBuf {
     repo_root().join("crates/auyl-track/tests/fixtures/plan_small.json")
@@ -254,7 +223,7 @@ fn malformed_and_stale_workbooks_apply_nothing_on_both_backends() {
                 (acceptance, "actual_start", "31.02.2026"),
             ],
         );
-        let e = fails(
+        let e = failing(
             &db,
             &[
                 "tracking",
@@ -279,7 +248,7 @@ fn malformed_and_stale_workbooks_apply_nothing_on_both_backends() {
         // Not a workbook at all.
         let junk = dir.path().join("junk.xlsx");
         std::fs::write(&junk, "id;status\n").unwrap();
-        let e = fails(
+        let e = failing(
             &db,
             &["tracking", "import", junk.to_str().unwrap(), "--user", "x"],
         );
@@ -309,7 +278,7 @@ fn malformed_and_stale_workbooks_apply_nothing_on_both_backends() {
                 (fibre, "status", "in_progress"),
             ],
         );
-        let e = fails(
+        let e = failing(
             &db,
             &[
                 "tracking",
@@ -449,7 +418,7 @@ fn a_tampered_audit_log_is_detected_on_both_backends() {
                 .unwrap();
             store.close().await;
         });
-        let e = fails(&db, &["audit", "verify"]);
+        let e = failing(&db, &["audit", "verify"]);
         assert!(e.contains("entry 3"), "{}: {e}", db.backend);
     }
 }
