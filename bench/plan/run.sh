@@ -8,7 +8,7 @@ cargo build --release -p auyl-cli --locked
 out=bench/out/plan
 rm -rf "$out" && mkdir -p "$out"
 db="sqlite://$out/plan.db"
-bin=target/release/auyl
+bin="${CARGO_TARGET_DIR:-target}/release/auyl"
 for spec in organisations:organisations.csv regions:regions.geojson districts:districts.geojson \
             settlements:settlements.csv roads:roads.geojson power:power.csv; do
   "$bin" --database "$db" import "${spec%%:*}" "data/demo/${spec#*:}" >/dev/null

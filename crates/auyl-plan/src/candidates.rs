@@ -67,6 +67,8 @@ pub(crate) struct Segment {
     pub upper: usize,
     pub capex_usd: f64,
     pub opex_usd_per_year: f64,
+    /// Present value of replacements within the horizon, at the build year.
+    pub replace_pv_usd: f64,
     pub length_m: f64,
     pub approx_m: f64,
     /// Index of the PoP of its tree.
@@ -94,6 +96,8 @@ pub(crate) struct Chain {
     pub relays: usize,
     pub capex_usd: f64,
     pub opex_usd_per_year: f64,
+    /// Present value of replacements (radios, relay masts and their solar) in the horizon.
+    pub replace_pv_usd: f64,
     pub pop: usize,
 }
 
@@ -177,6 +181,10 @@ pub(crate) struct Candidates {
     /// Plan-wide notes (fallbacks used, counts).
     pub notes: Vec<String>,
     pub annuity: f64,
+    /// Real discount rate, fraction per year.
+    pub discount_rate: f64,
+    /// Base year: costs are discounted to it from their build year.
+    pub base_year: i32,
     pub terrain_used: bool,
 }
 
@@ -347,19 +355,25 @@ fn chain_to_pop(
         });
     }
     let relays = n - 1;
-    let relay_usd = sc.mast_usd(h).unwrap_or(0.0) + sc.power.solar_battery_usd;
-    capex += relays as f64 * relay_usd;
+    let lt = &sc.lifetimes;
+    let relay_mast = sc.mast_usd(h).unwrap_or(0.0);
+    let replace_pv_usd = sc.replacement_pv_usd(capex, lt.microwave_radio_years)
+        + relays as f64
+            * (sc.replacement_pv_usd(relay_mast, lt.mast_years)
+                + sc.replacement_pv_usd(sc.power.solar_battery_usd, lt.solar_battery_years));
+    capex += relays as f64 * (relay_mast + sc.power.solar_battery_usd);
     Some(Chain {
         hops,
         relays,
         capex_usd: capex,
         opex_usd_per_year: capex * sc.lte.opex_fraction_of_capex_per_year,
+        replace_pv_usd,
         pop,
     })
 }
 
 /// Cheaper power for a new site: grid from the village (or the nearest power source) or solar.
-/// Returns (supply, capex, opex per year, needs_power).
+/// Returns (supply, capex, opex per year, present value of replacements in the horizon).
 fn power_for(
     sc: &Scenario,
     annuity: f64,
@@ -367,7 +381,7 @@ fn power_for(
     host: Option<LonLat>,
     power_index: &PointIndex,
     power_locs: &[LonLat],
-) -> (PowerSupply, f64, f64) {
+) -> (PowerSupply, f64, f64, f64) {
     let energy_opex = sc.power.site_load_kw * 8_760.0 * sc.power.electricity_usd_per_kwh;
     let grid_dist = match (sc.power.settlements_have_grid, host) {
         (true, Some(h)) => Some(haversine_m(site, h) * sc.power.grid_detour_factor),
@@ -380,6 +394,7 @@ fn power_for(
         },
         sc.power.solar_battery_usd,
         0.0,
+        sc.replacement_pv_usd(sc.power.solar_battery_usd, sc.lifetimes.solar_battery_years),
     );
     match grid_dist {
         Some(d) if d <= sc.power.grid_max_m => {
@@ -391,8 +406,9 @@ fn power_for(
                 },
                 capex,
                 energy_opex,
+                sc.replacement_pv_usd(capex, sc.lifetimes.grid_line_years),
             );
-            if grid.1 + grid.2 * annuity <= solar.1 + solar.2 * annuity {
+            if grid.1 + grid.2 * annuity + grid.3 <= solar.1 + solar.2 * annuity + solar.3 {
                 grid
             } else {
                 solar
@@ -666,6 +682,7 @@ pub(crate) fn build(
                 upper: n,
                 capex_usd: capex,
                 opex_usd_per_year: len / 1_000.0 * sc.fibre.opex_usd_per_km_per_year,
+                replace_pv_usd: sc.replacement_pv_usd(capex, sc.lifetimes.fibre_cable_years),
                 length_m: len,
                 approx_m: approx,
                 pop: root_of[&k],
@@ -700,13 +717,18 @@ pub(crate) fn build(
         .map(|t| {
             let mut v = Vec::new();
             if t.fibre_seg.is_some() {
-                let capex = t.households * sc.fibre.access_usd_per_household
-                    + sc.fibre.olt_usd_per_settlement;
+                let access = t.households * sc.fibre.access_usd_per_household;
+                let capex = access + sc.fibre.olt_usd_per_settlement;
+                let replace = sc.replacement_pv_usd(access, sc.lifetimes.fibre_cable_years)
+                    + sc.replacement_pv_usd(
+                        sc.fibre.olt_usd_per_settlement,
+                        sc.lifetimes.olt_ont_years,
+                    );
                 v.push(OwnOption {
                     tech: Technology::Fibre,
                     capex_usd: capex,
                     opex_usd_per_year: 0.0,
-                    npc_usd: capex,
+                    npc_usd: capex + replace,
                     capacity_mbps: sc.fibre.capacity_mbps,
                     chain: None,
                     power: None,
@@ -724,11 +746,15 @@ pub(crate) fn build(
                     &region_pops[t.region],
                 )
             {
-                let (power, p_capex, p_opex) =
+                let (power, p_capex, p_opex, p_replace) =
                     power_for(sc, annuity, t.loc, Some(t.loc), &power_index, &power_locs);
                 let mast = sc.mast_usd(sc.microwave.mast_height_m).unwrap_or(0.0);
                 let access = t.households * sc.fibre.access_usd_per_household;
                 let capex = chain.capex_usd + mast + p_capex + access;
+                let replace = chain.replace_pv_usd
+                    + sc.replacement_pv_usd(mast, sc.lifetimes.mast_years)
+                    + p_replace
+                    + sc.replacement_pv_usd(access, sc.lifetimes.fibre_cable_years);
                 let opex = chain.opex_usd_per_year
                     + mast * sc.lte.opex_fraction_of_capex_per_year
                     + p_opex;
@@ -736,7 +762,7 @@ pub(crate) fn build(
                     tech: Technology::Microwave,
                     capex_usd: capex,
                     opex_usd_per_year: opex,
-                    npc_usd: capex + opex * annuity,
+                    npc_usd: capex + opex * annuity + replace,
                     capacity_mbps: sc.microwave.capacity_mbps,
                     chain: Some(chain),
                     power: Some(power),
@@ -755,7 +781,9 @@ pub(crate) fn build(
                 tech: Technology::Satellite,
                 capex_usd: capex,
                 opex_usd_per_year: monthly * 12.0,
-                npc_usd: capex + monthly * 12.0 * annuity,
+                npc_usd: capex
+                    + monthly * 12.0 * annuity
+                    + sc.replacement_pv_usd(capex, sc.lifetimes.satellite_terminal_years),
                 capacity_mbps: terminals * sc.satellite.capacity_mbps,
                 chain: None,
                 power: None,
@@ -876,6 +904,7 @@ pub(crate) fn build(
                     sc.lte.ran_usd + sc.lte.install_usd
                 };
                 let opex = capex * sc.lte.opex_fraction_of_capex_per_year;
+                let replace = sc.replacement_pv_usd(capex, sc.lifetimes.ran_electronics_years);
                 return Some(Site {
                     region: p.region,
                     loc: p.loc,
@@ -892,7 +921,7 @@ pub(crate) fn build(
                         backhaul: SiteBackhaul::Existing,
                         capex_usd: capex,
                         opex_usd_per_year: opex,
-                        npc_usd: capex + opex * annuity,
+                        npc_usd: capex + opex * annuity + replace,
                     }],
                     covers,
                     high_ground: false,
@@ -900,7 +929,7 @@ pub(crate) fn build(
             }
             let host = p.host?;
             let host_loc = targets[host].loc;
-            let (power, p_capex, p_opex) = power_for(
+            let (power, p_capex, p_opex, p_replace) = power_for(
                 sc,
                 annuity,
                 p.loc,
@@ -914,6 +943,12 @@ pub(crate) fn build(
                 + sc.lte.site_rental_usd_per_year
                 + p_opex;
             let base_capex = base_capex + p_capex;
+            let base_replace = sc.replacement_pv_usd(mast, sc.lifetimes.mast_years)
+                + sc.replacement_pv_usd(
+                    sc.lte.ran_usd + sc.lte.install_usd,
+                    sc.lifetimes.ran_electronics_years,
+                )
+                + p_replace;
             let mut variants = Vec::new();
             if let Some(seg) = targets[host].fibre_seg {
                 let spur_m = haversine_m(p.loc, host_loc) * 1.3;
@@ -921,11 +956,17 @@ pub(crate) fn build(
                 let spur_opex = spur_m / 1_000.0 * sc.fibre.opex_usd_per_km_per_year;
                 let capex = base_capex + spur_capex + sc.fibre.olt_usd_per_settlement;
                 let opex = base_opex + spur_opex;
+                let replace = base_replace
+                    + sc.replacement_pv_usd(spur_capex, sc.lifetimes.fibre_cable_years)
+                    + sc.replacement_pv_usd(
+                        sc.fibre.olt_usd_per_settlement,
+                        sc.lifetimes.olt_ont_years,
+                    );
                 variants.push(SiteVariant {
                     backhaul: SiteBackhaul::Fibre { seg, spur_m },
                     capex_usd: capex,
                     opex_usd_per_year: opex,
-                    npc_usd: capex + opex * annuity,
+                    npc_usd: capex + opex * annuity + replace,
                 });
             }
             if let Some(chain) = chain_to_pop(
@@ -938,11 +979,12 @@ pub(crate) fn build(
             ) {
                 let capex = base_capex + chain.capex_usd;
                 let opex = base_opex + chain.opex_usd_per_year;
+                let replace = base_replace + chain.replace_pv_usd;
                 variants.push(SiteVariant {
                     backhaul: SiteBackhaul::Microwave(chain),
                     capex_usd: capex,
                     opex_usd_per_year: opex,
-                    npc_usd: capex + opex * annuity,
+                    npc_usd: capex + opex * annuity + replace,
                 });
             }
             if variants.is_empty() {
@@ -1027,6 +1069,8 @@ pub(crate) fn build(
         already_connected,
         notes,
         annuity,
+        discount_rate: sc.finance.discount_rate,
+        base_year: sc.base_year,
         terrain_used: terrain.is_some(),
     })
 }
@@ -1035,7 +1079,12 @@ impl Candidates {
     /// Net present cost of a segment.
     pub(crate) fn seg_npc(&self, g: usize) -> f64 {
         let s = &self.segments[g];
-        s.capex_usd + s.opex_usd_per_year * self.annuity
+        s.capex_usd + s.opex_usd_per_year * self.annuity + s.replace_pv_usd
+    }
+
+    /// Discount factor of a cost incurred in `year`, to the base year.
+    pub(crate) fn df(&self, year: i32) -> f64 {
+        (1.0 + self.discount_rate).powi(-(year - self.base_year))
     }
 
     /// Segments on the path of a segment up to its PoP (itself first).

@@ -10,11 +10,12 @@
 //! 2. the options of every target (details in the private `candidates` module): fibre along per-region
 //!    Steiner forests over the road graph, LTE from existing or new masts (ITM over the DEM, or
 //!    Hata without one), point-to-point microwave chains that pass the Fresnel check, satellite;
-//! 3. the choice: a greedy baseline, then a mixed-integer programme solved by HiGHS from the
-//!    greedy start, region by region (regions are independent by construction in `min_cost`;
-//!    in `max_people` the national model is solved whole when it has at most
-//!    [`SolveOptions::max_national_columns`] columns, else by region with the budget and build
-//!    capacities shared out by people);
+//! 3. the choice: a greedy baseline, then a mixed-integer programme solved by HiGHS, region by
+//!    region in `min_cost` (regions are independent by construction); in `max_people`
+//!    (lexicographic: most people-years, then least NPC) the national model is solved whole
+//!    when it has at most [`SolveOptions::max_national_columns`] columns, else by region with
+//!    each year's budget and the build capacities shared out as the national LP relaxation
+//!    uses them (the LP bounds the reported gap) and the remainder spent greedily;
 //! 4. phasing (`min_cost`: by people per dollar within the build capacities and budgets), cost
 //!    attribution (shared trenches and masts split by people), reasons and assumptions.
 
@@ -25,7 +26,7 @@ pub mod scenario;
 mod solve;
 
 pub use infra::assume_pops;
-pub use scenario::{Mode, Scenario, ScenarioError};
+pub use scenario::{BudgetBasis, Lifetimes, Mode, Scenario, ScenarioError};
 
 use auyl_model::{
     AdminArea, BackboneNode, Mast, Organisation, Plan, PowerSource, Road, Settlement,

@@ -3,7 +3,7 @@
 
 use crate::candidates::{Candidates, Chain, SiteBackhaul};
 use crate::scenario::{Mode, Scenario};
-use crate::solve::{self, Choice, Limits, Selection};
+use crate::solve::{self, Choice, Limits, Objective, Selection};
 use crate::{PlanError, PlanInputs, Progress, SolveOptions};
 use auyl_model::{
     Backhaul, Id, OrgKind, Plan, PlanTotals, PlannedHop, PlannedRoute, PlannedSite, PowerSupply,
@@ -115,215 +115,36 @@ pub(crate) fn choose(
     progress: &dyn Fn(Progress),
     optimise: bool,
 ) -> Result<Solved, PlanError> {
-    let all_targets: Vec<usize> = (0..c.targets.len()).collect();
     let regions: Vec<usize> = (0..c.regions.len())
         .filter(|&r| !c.regions[r].targets.is_empty())
         .collect();
-    let ny = if sc.mode == Mode::MaxPeople {
-        sc.years().len()
-    } else {
-        1
-    };
-    let total_cols = solve::column_count(c, &regions, ny).max(1);
     let now = || opts.clock.map(|f| f());
     let started = now();
-    let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
-    let mut largest = (0usize, 0usize);
+    let mut log = SolveLog::default();
     progress(Progress::stage("greedy", 0, 1));
-    let (mut sel, greedy_npc, gap, method) = match sc.mode {
-        Mode::MinCost => {
-            let greedy = solve::greedy_min_cost(c, sc, &all_targets);
-            let greedy_npc = greedy.npc(c);
-            progress(Progress::stage("greedy", 1, 1));
-            if !optimise {
-                (
-                    greedy,
-                    greedy_npc,
-                    None,
-                    "greedy baseline (no solver)".to_string(),
-                )
-            } else {
-                let mut out = Selection::empty(c);
-                let (mut sum_obj, mut sum_bound) = (0.0, 0.0);
-                let mut kept_greedy = 0;
-                for (i, &r) in regions.iter().enumerate() {
-                    progress(Progress::stage("mip", i, regions.len()));
-                    let cols = solve::column_count(c, &[r], 1);
-                    let limit = opts.time_limit_s * cols as f64 / total_cols as f64;
-                    let res =
-                        solve::solve_mip(c, inputs, sc, &[r], None, &greedy, limit.max(0.5), opts)?;
-                    *statuses.entry(res.status.clone()).or_default() += 1;
-                    largest = largest.max((res.columns, res.rows));
-                    let mut mip_sel = res.selection.clone();
-                    prune(c, &mut mip_sel);
-                    let g_npc = region_npc(c, &greedy, &[r]);
-                    let m_npc = region_npc(c, &mip_sel, &[r]);
-                    let complete = c.regions[r]
-                        .targets
-                        .iter()
-                        .all(|&t| mip_sel.choice[t].is_some());
-                    let (best, npc) = if complete && m_npc <= g_npc {
-                        (&mip_sel, m_npc)
-                    } else {
-                        kept_greedy += 1;
-                        (&greedy, g_npc)
-                    };
-                    copy_regions(c, best, &mut out, &[r]);
-                    sum_obj += npc;
-                    let bound = if res.bound.is_finite() {
-                        res.bound.min(npc)
-                    } else {
-                        0.0
-                    };
-                    sum_bound += bound;
-                }
-                progress(Progress::stage("mip", regions.len(), regions.len()));
-                let gap = if sum_obj > 0.0 {
-                    Some(((sum_obj - sum_bound) / sum_obj).max(0.0))
-                } else {
-                    Some(0.0)
-                };
-                let mut method = format!(
-                    "highs MIP by region ({} regions solved separately: fibre trees and sites do \
-                     not cross region borders, so the decomposition is exact for this model)",
-                    regions.len()
-                );
-                if kept_greedy > 0 {
-                    method.push_str(&format!(
-                        "; greedy kept in {kept_greedy} regions where the solver's incumbent was not better"
-                    ));
-                }
-                (out, greedy_npc, gap, method)
-            }
-        }
-        Mode::MaxPeople => {
-            let total_people: f64 = c
-                .targets
-                .iter()
-                .map(|t| t.people as f64)
-                .sum::<f64>()
-                .max(1.0);
-            let national = total_cols <= opts.max_national_columns;
-            let groups: Vec<(Vec<usize>, f64)> = if national {
-                vec![(regions.clone(), 1.0)]
-            } else {
-                regions
-                    .iter()
-                    .map(|&r| {
-                        let p: f64 = c.regions[r]
-                            .targets
-                            .iter()
-                            .map(|&t| c.targets[t].people as f64)
-                            .sum();
-                        (vec![r], p / total_people)
-                    })
-                    .collect()
-            };
-            let mut out = Selection::empty(c);
-            let mut greedy_all = Selection::empty(c);
-            let (mut sum_obj, mut sum_bound) = (0.0, 0.0);
-            let mut kept_greedy = 0;
-            for (i, (group, share)) in groups.iter().enumerate() {
-                progress(Progress::stage("mip", i, groups.len()));
-                let limits = Limits::new(sc, *share);
-                let subset: Vec<usize> = group
-                    .iter()
-                    .flat_map(|&r| c.regions[r].targets.iter().copied())
-                    .collect();
-                let greedy = solve::greedy_max_people(c, inputs, sc, &subset, &limits);
-                copy_regions(c, &greedy, &mut greedy_all, group);
-                let g_score = people_years(c, sc, &greedy, &subset);
-                if !optimise {
-                    copy_regions(c, &greedy, &mut out, group);
-                    continue;
-                }
-                let cols = solve::column_count(c, group, ny);
-                let limit = opts.time_limit_s * cols as f64 / total_cols as f64;
-                let res = solve::solve_mip(
-                    c,
-                    inputs,
-                    sc,
-                    group,
-                    Some(&limits),
-                    &greedy,
-                    limit.max(0.5),
-                    opts,
-                )?;
-                *statuses.entry(res.status.clone()).or_default() += 1;
-                largest = largest.max((res.columns, res.rows));
-                let mut mip_sel = res.selection.clone();
-                prune(c, &mut mip_sel);
-                let m_score = people_years(c, sc, &mip_sel, &subset);
-                let m_better = m_score > g_score + 1e-9
-                    || (m_score >= g_score - 1e-9
-                        && region_npc(c, &mip_sel, group) <= region_npc(c, &greedy, group));
-                let (best, score) = if m_better {
-                    (&mip_sel, m_score)
-                } else {
-                    kept_greedy += 1;
-                    (&greedy, g_score)
-                };
-                copy_regions(c, best, &mut out, group);
-                sum_obj += score;
-                // The MIP's bound is in people-years minus a tie-break below one person.
-                sum_bound += if res.bound.is_finite() {
-                    res.bound.max(score)
-                } else {
-                    score
-                };
-            }
-            let greedy_npc = greedy_all.npc(c);
-            let gap = if !optimise {
-                None
-            } else if sum_obj > 0.0 {
-                Some(((sum_bound - sum_obj) / sum_obj).max(0.0))
-            } else {
-                Some(0.0)
-            };
-            let mut method = if !optimise {
-                "greedy baseline (no solver)".to_string()
-            } else if national {
-                "highs MIP (national model, phased by year)".to_string()
-            } else {
-                format!(
-                    "highs MIP by region ({} regions; the national model has {total_cols} columns, \
-                     above {}: each region gets a share of each year's budget and build capacity \
-                     in proportion to its target population)",
-                    regions.len(),
-                    opts.max_national_columns
-                )
-            };
-            if kept_greedy > 0 {
-                method.push_str(&format!("; greedy kept in {kept_greedy} parts where the solver's incumbent was not better"));
-            }
-            (out, greedy_npc, gap, method)
-        }
+    let (sel, greedy_npc, gap, method, late) = match sc.mode {
+        Mode::MinCost => min_cost(c, inputs, sc, opts, progress, optimise, &regions, &mut log)?,
+        Mode::MaxPeople => max_people(c, inputs, sc, opts, progress, optimise, &regions, &mut log)?,
     };
     let solve_s = match (started, now()) {
         (Some(a), Some(b)) if optimise => Some(b - a),
         _ => None,
     };
-    let method = if statuses.is_empty() {
+    let method = if log.statuses.is_empty() {
         method
     } else {
-        let s: Vec<String> = statuses.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
+        let s: Vec<String> = log
+            .statuses
+            .iter()
+            .map(|(k, v)| format!("{k} ×{v}"))
+            .collect();
         format!(
             "{method}; largest model {} columns × {} rows; HiGHS status: {}",
-            largest.0,
-            largest.1,
+            log.largest.0,
+            log.largest.1,
             s.join(", ")
         )
     };
-    prune(c, &mut sel);
-    let mut late = 0;
-    if sc.mode == Mode::MinCost {
-        solve::phase_min_cost(c, inputs, sc, &mut sel, progress);
-        late = sel
-            .choice
-            .iter()
-            .filter(|ch| ch.is_some_and(|(_, y)| y > sc.target_year))
-            .count();
-    }
     Ok(Solved {
         sel,
         greedy_npc,
@@ -332,6 +153,429 @@ pub(crate) fn choose(
         method,
         late,
     })
+}
+
+/// What the HiGHS runs of a plan reported.
+#[derive(Default)]
+struct SolveLog {
+    statuses: BTreeMap<String, usize>,
+    largest: (usize, usize),
+}
+
+impl SolveLog {
+    fn record(&mut self, res: &solve::MipOutcome) {
+        *self.statuses.entry(res.status.clone()).or_default() += 1;
+        self.largest = self.largest.max((res.columns, res.rows));
+    }
+}
+
+type Chosen = (Selection, f64, Option<f64>, String, usize);
+
+/// `min_cost`: the MIP region by region (exact: nothing crosses a region border), then phasing;
+/// the plan is never dearer than the phased greedy baseline.
+#[allow(clippy::too_many_arguments)]
+fn min_cost(
+    c: &Candidates,
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    opts: &SolveOptions<'_>,
+    progress: &dyn Fn(Progress),
+    optimise: bool,
+    regions: &[usize],
+    log: &mut SolveLog,
+) -> Result<Chosen, PlanError> {
+    let all_targets: Vec<usize> = (0..c.targets.len()).collect();
+    let greedy = solve::greedy_min_cost(c, sc, &all_targets);
+    progress(Progress::stage("greedy", 1, 1));
+    let late_of = |sel: &Selection| {
+        sel.choice
+            .iter()
+            .filter(|ch| ch.is_some_and(|(_, y)| y > sc.target_year))
+            .count()
+    };
+    let mut phased_greedy = greedy.clone();
+    solve::phase_min_cost(c, inputs, sc, &mut phased_greedy, progress);
+    let greedy_npc = phased_greedy.npc(c);
+    if !optimise {
+        let late = late_of(&phased_greedy);
+        return Ok((
+            phased_greedy,
+            greedy_npc,
+            None,
+            "greedy baseline (no solver)".to_string(),
+            late,
+        ));
+    }
+    let total_cols = solve::column_count(c, regions, 1).max(1);
+    let mut out = Selection::empty(c);
+    let (mut sum_obj, mut sum_bound) = (0.0, 0.0);
+    let mut kept_greedy = 0;
+    for (i, &r) in regions.iter().enumerate() {
+        progress(Progress::stage("mip", i, regions.len()));
+        let cols = solve::column_count(c, &[r], 1);
+        let limit = opts.time_limit_s * cols as f64 / total_cols as f64;
+        let res = solve::solve_mip(
+            c,
+            inputs,
+            sc,
+            &[r],
+            None,
+            Objective::MinCost,
+            false,
+            limit.max(0.5),
+            opts,
+        )?;
+        log.record(&res);
+        let g_npc = region_npc(c, &greedy, &[r]);
+        let mip = res.selection.map(|mut s| {
+            prune(c, &mut s);
+            s
+        });
+        let complete = |s: &Selection| c.regions[r].targets.iter().all(|&t| s.choice[t].is_some());
+        let (best, npc) = match &mip {
+            Some(s) if complete(s) && region_npc(c, s, &[r]) <= g_npc => {
+                (s, region_npc(c, s, &[r]))
+            }
+            _ => {
+                kept_greedy += 1;
+                (&greedy, g_npc)
+            }
+        };
+        copy_regions(c, best, &mut out, &[r]);
+        sum_obj += npc;
+        sum_bound += if res.bound.is_finite() {
+            res.bound.min(npc)
+        } else {
+            0.0
+        };
+    }
+    progress(Progress::stage("mip", regions.len(), regions.len()));
+    let gap = if sum_obj > 0.0 {
+        Some(((sum_obj - sum_bound) / sum_obj).max(0.0))
+    } else {
+        Some(0.0)
+    };
+    let mut method = format!(
+        "highs MIP by region ({} regions solved separately: fibre trees and sites do not cross \
+         region borders, so the decomposition is exact for this model; the gap is that of the \
+         technology choice, costed as if all were built in the base year, before phasing)",
+        regions.len()
+    );
+    if kept_greedy > 0 {
+        method.push_str(&format!(
+            "; greedy kept in {kept_greedy} regions where the solver's incumbent was not better"
+        ));
+    }
+    prune(c, &mut out);
+    solve::phase_min_cost(c, inputs, sc, &mut out, progress);
+    if out.npc(c) > greedy_npc {
+        // Phasing discounts late builds; a plan cheaper at the base year could in principle be
+        // dearer once phased. Never return more than the baseline.
+        method.push_str("; the phased greedy baseline was cheaper after discounting and is kept");
+        out = phased_greedy;
+    }
+    let late = late_of(&out);
+    Ok((out, greedy_npc, gap, method, late))
+}
+
+/// Integer people-years of the targets' people, as the MIP counts them.
+fn people_years_all(c: &Candidates, sc: &Scenario, sel: &Selection) -> f64 {
+    let all: Vec<usize> = (0..c.targets.len()).collect();
+    people_years(c, sc, sel, &all)
+}
+
+/// Lexicographic `max_people` over `regions`: most people-years, then least discounted NPC at
+/// those people-years. Returns the selection (if any) and the upper bound on people-years.
+#[allow(clippy::too_many_arguments)]
+fn lexicographic(
+    c: &Candidates,
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    opts: &SolveOptions<'_>,
+    regions: &[usize],
+    limits: &Limits,
+    time_s: f64,
+    log: &mut SolveLog,
+) -> Result<(Option<Selection>, f64), PlanError> {
+    let targets: Vec<usize> = regions
+        .iter()
+        .flat_map(|&r| c.regions[r].targets.iter().copied())
+        .collect();
+    let first = solve::solve_mip(
+        c,
+        inputs,
+        sc,
+        regions,
+        Some(limits),
+        Objective::MaxPeople,
+        false,
+        (0.6 * time_s).max(0.3),
+        opts,
+    )?;
+    log.record(&first);
+    // The objective is people-years minus a tie-break worth less than half of one, and
+    // people-years are whole numbers.
+    let bound = if first.bound.is_finite() {
+        (first.bound + 0.5).floor()
+    } else {
+        f64::NAN
+    };
+    let Some(mut s1) = first.selection else {
+        return Ok((None, bound));
+    };
+    prune(c, &mut s1);
+    let p1 = people_years(c, sc, &s1, &targets);
+    if p1 <= 0.0 {
+        return Ok((Some(s1), bound));
+    }
+    let second = solve::solve_mip(
+        c,
+        inputs,
+        sc,
+        regions,
+        Some(limits),
+        Objective::MinCostAtPeople(p1),
+        false,
+        (0.4 * time_s).max(0.2),
+        opts,
+    )?;
+    log.record(&second);
+    if let Some(mut s2) = second.selection {
+        prune(c, &mut s2);
+        if people_years(c, sc, &s2, &targets) >= p1 - 1e-9 && s2.npc(c) <= s1.npc(c) {
+            return Ok((Some(s2), bound));
+        }
+    }
+    Ok((Some(s1), bound))
+}
+
+/// A region's share of the shared limits, from how the national LP relaxation used them.
+/// Finite build capacities are shared by whole settlements (largest remainder).
+fn lp_shares(
+    c: &Candidates,
+    sc: &Scenario,
+    national: &Limits,
+    lp: &solve::LpUse,
+    regions: &[usize],
+) -> BTreeMap<usize, Limits> {
+    let ny = national.budget_usd.len();
+    let mut out: BTreeMap<usize, Limits> = regions
+        .iter()
+        .map(|&r| {
+            let budget_usd = (0..ny)
+                .map(|yi| lp.budget.get(&(r, yi)).copied().unwrap_or(0.0) * (1.0 + 1e-9))
+                .collect();
+            (
+                r,
+                Limits {
+                    budget_usd,
+                    pool_cap: BTreeMap::new(),
+                    regional: true,
+                    share: None,
+                },
+            )
+        })
+        .collect();
+    let pools: std::collections::BTreeSet<&String> = lp.pools.keys().map(|k| &k.0).collect();
+    for pool in pools {
+        if solve::capacity_of(sc, pool).is_infinite() {
+            continue;
+        }
+        for yi in 0..ny {
+            let cap = national.operator_cap(sc, pool, yi);
+            let used: Vec<(usize, f64)> = regions
+                .iter()
+                .map(|&r| {
+                    (
+                        r,
+                        lp.pools.get(&(pool.clone(), r, yi)).copied().unwrap_or(0.0),
+                    )
+                })
+                .collect();
+            let total: f64 = used.iter().map(|x| x.1).sum();
+            let mut whole: Vec<(usize, f64, f64)> = used
+                .iter()
+                .map(|&(r, u)| (r, (u + 1e-6).floor(), u - (u + 1e-6).floor()))
+                .collect();
+            let mut left =
+                ((total.min(cap) + 1e-6).floor() - whole.iter().map(|x| x.1).sum::<f64>()).max(0.0);
+            whole.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+            for w in &mut whole {
+                if left >= 1.0 && w.2 > 1e-6 {
+                    w.1 += 1.0;
+                    left -= 1.0;
+                }
+            }
+            for (r, n, _) in whole {
+                if let Some(l) = out.get_mut(&r) {
+                    l.pool_cap
+                        .entry(pool.clone())
+                        .or_insert_with(|| vec![0.0; ny])[yi] = n;
+                }
+            }
+        }
+    }
+    let _ = c;
+    out
+}
+
+/// `max_people`: the national model when it is small enough, else the regions with the shared
+/// budget and capacities split as the national LP relaxation uses them (its value bounds the
+/// gap), then what is left of each year spent greedily; never fewer people-years than the
+/// greedy baseline.
+#[allow(clippy::too_many_arguments)]
+fn max_people(
+    c: &Candidates,
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    opts: &SolveOptions<'_>,
+    progress: &dyn Fn(Progress),
+    optimise: bool,
+    regions: &[usize],
+    log: &mut SolveLog,
+) -> Result<Chosen, PlanError> {
+    let all_targets: Vec<usize> = (0..c.targets.len()).collect();
+    let national = Limits::national(sc);
+    let greedy =
+        solve::greedy_max_people(c, inputs, sc, &all_targets, &national, Selection::empty(c));
+    progress(Progress::stage("greedy", 1, 1));
+    let greedy_npc = greedy.npc(c);
+    if !optimise {
+        return Ok((
+            greedy,
+            greedy_npc,
+            None,
+            "greedy baseline (no solver)".to_string(),
+            0,
+        ));
+    }
+    let basis = format!(
+        "budget basis {}",
+        match sc.finance.budget_basis {
+            crate::BudgetBasis::WholeLife =>
+                "whole_life (capex + opex and replacements over the horizon, charged in the build year)",
+            crate::BudgetBasis::Capex => "capex (opex paid from elsewhere)",
+        }
+    );
+    let ny = sc.years().len();
+    let total_cols = solve::column_count(c, regions, ny).max(1);
+    let time = opts.time_limit_s;
+    let (sel, bound, mut method) = if total_cols <= opts.max_national_columns {
+        progress(Progress::stage("mip", 0, 1));
+        let (sel, bound) = lexicographic(c, inputs, sc, opts, regions, &national, time, log)?;
+        progress(Progress::stage("mip", 1, 1));
+        (
+            sel.unwrap_or_else(|| Selection::empty(c)),
+            bound,
+            format!(
+                "highs MIP (national model, phased by year; most people-years, then least NPC at \
+                 those people-years; {basis})"
+            ),
+        )
+    } else {
+        progress(Progress::stage("mip", 0, regions.len() + 1));
+        let lp = solve::solve_mip(
+            c,
+            inputs,
+            sc,
+            regions,
+            Some(&national),
+            Objective::MaxPeople,
+            true,
+            (0.3 * time).max(1.0),
+            opts,
+        )?;
+        log.record(&lp);
+        let (shares, bound, how) = match &lp.lp_use {
+            Some(u) => (
+                lp_shares(c, sc, &national, u, regions),
+                (lp.objective + 0.5).floor(),
+                "each region gets the share of each year's budget and build capacity that the \
+                 national LP relaxation gives it (the LP's value bounds the gap)",
+            ),
+            None => {
+                let total_people: f64 = c
+                    .targets
+                    .iter()
+                    .map(|t| t.people as f64)
+                    .sum::<f64>()
+                    .max(1.0);
+                let shares = regions
+                    .iter()
+                    .map(|&r| {
+                        let p: f64 = c.regions[r]
+                            .targets
+                            .iter()
+                            .map(|&t| c.targets[t].people as f64)
+                            .sum();
+                        (r, Limits::share(sc, p / total_people))
+                    })
+                    .collect();
+                (
+                    shares,
+                    f64::NAN,
+                    "the national LP relaxation did not finish: each region gets a share of each \
+                     year's budget and build capacity in proportion to its target population (no \
+                     valid bound: gap unknown)",
+                )
+            }
+        };
+        let rest = (time - 0.3 * time).max(0.0);
+        let mut out = Selection::empty(c);
+        for (i, &r) in regions.iter().enumerate() {
+            progress(Progress::stage("mip", i + 1, regions.len() + 1));
+            let cols = solve::column_count(c, &[r], ny);
+            let limit = rest * cols as f64 / total_cols as f64;
+            let Some(lim) = shares.get(&r) else { continue };
+            if let (Some(s), _) =
+                lexicographic(c, inputs, sc, opts, &[r], lim, limit.max(0.5), log)?
+            {
+                copy_regions(c, &s, &mut out, &[r]);
+            }
+        }
+        // What the regions left of each year's budget and capacity, spent greedily.
+        let out = solve::greedy_max_people(c, inputs, sc, &all_targets, &national, out);
+        progress(Progress::stage("mip", regions.len() + 1, regions.len() + 1));
+        (
+            out,
+            bound,
+            format!(
+                "highs MIP by region ({} regions; the national model has {total_cols} columns, \
+                 above {}: {how}; what the regions leave of a year's budget is spent greedily; \
+                 most people-years, then least NPC at those people-years; {basis})",
+                regions.len(),
+                opts.max_national_columns
+            ),
+        )
+    };
+    let score = people_years_all(c, sc, &sel);
+    let g_score = people_years_all(c, sc, &greedy);
+    let mip_better =
+        score > g_score + 1e-9 || (score >= g_score - 1e-9 && sel.npc(c) <= greedy_npc);
+    let (sel, score) = if mip_better {
+        (sel, score)
+    } else {
+        method.push_str("; the greedy baseline was better and is kept");
+        (greedy, g_score)
+    };
+    let gap = if bound.is_finite() && score > 0.0 {
+        Some(((bound - score) / score).max(0.0))
+    } else if score <= 0.0 && bound.is_finite() && bound <= 0.0 {
+        Some(0.0)
+    } else {
+        None
+    };
+    method.push_str(&format!(
+        "; {score:.0} people-years, upper bound {}",
+        if bound.is_finite() {
+            format!("{bound:.0}")
+        } else {
+            "unknown".to_string()
+        }
+    ));
+    let mut sel = sel;
+    prune(c, &mut sel);
+    Ok((sel, greedy_npc, gap, method, 0))
 }
 
 fn money(v: f64) -> String {
@@ -815,12 +1059,39 @@ pub(crate) fn assemble(
     totals.solve_s = solved.solve_s;
     totals.method = solved.method;
     notes.push(format!(
-        "money in US dollars ({} scenario); net present cost = capex + opex over {} years at {:.1} % real (annuity factor {:.3}); costs are not shifted by build year",
+        "money in US dollars ({} scenario); net present cost = capex + opex over {} years at {:.1} % real (annuity factor {:.3}) + equipment replaced at the end of its life within those years (lifetimes: RAN {} y, microwave radios {} y, masts {} y, OLT {} y, satellite terminals {} y, solar and batteries {} y, fibre {} y; no residual value), each counted from the year it is built and discounted to {}",
         sc.name,
         sc.finance.horizon_years,
         100.0 * sc.finance.discount_rate,
-        annuity
+        annuity,
+        sc.lifetimes.ran_electronics_years,
+        sc.lifetimes.microwave_radio_years,
+        sc.lifetimes.mast_years,
+        sc.lifetimes.olt_ont_years,
+        sc.lifetimes.satellite_terminal_years,
+        sc.lifetimes.solar_battery_years,
+        sc.lifetimes.fibre_cable_years,
+        sc.base_year
     ));
+    if sc.mode == Mode::MaxPeople {
+        let charged = sel.charge_by_year(c, sc.finance.budget_basis);
+        let parts: Vec<String> = sc
+            .years()
+            .iter()
+            .map(|&y| {
+                format!(
+                    "{y}: {} of {}",
+                    money(charged.get(&y).copied().unwrap_or(0.0)),
+                    money(sc.budget_usd(y))
+                )
+            })
+            .collect();
+        notes.push(format!(
+            "budget used ({}, finance.budget_basis): {}",
+            sc.finance.budget_basis.as_str(),
+            parts.join(", ")
+        ));
+    }
     if c.already_connected > 0 {
         notes.push(format!(
             "{} settlements of the target kinds lie within {} m of a backbone node and count as already connected",

@@ -233,6 +233,55 @@ pub struct Finance {
     pub budget_usd_per_year: f64,
     /// Budget of particular years, USD (overrides `budget_usd_per_year`).
     pub budget_usd_by_year: BTreeMap<String, f64>,
+    /// What a connection costs the budget of the year it is built (`max_people` only).
+    pub budget_basis: BudgetBasis,
+}
+
+/// What a year's budget pays for when a connection is built in it (`max_people`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetBasis {
+    /// Capex plus the present value (at the build year) of its opex and equipment replacements
+    /// over `finance.horizon_years`: the whole commitment the year's budget makes. Options
+    /// that are cheap to build and dear to run (satellite terminals) are charged what they cost.
+    WholeLife,
+    /// Capex alone (the running costs are paid from elsewhere): cheap-capex options such as
+    /// satellite terminals win almost everywhere.
+    Capex,
+}
+
+impl BudgetBasis {
+    /// `whole_life` or `capex`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetBasis::WholeLife => "whole_life",
+            BudgetBasis::Capex => "capex",
+        }
+    }
+}
+
+/// Equipment lifetimes: equipment whose life ends within the horizon is replaced at its capex
+/// (in real terms) and the replacement is discounted into the net present cost. Sources: the
+/// rows of `costs.md` §6 (lifetimes); no residual value is credited at the end of the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    /// Fibre cable and trench (routes, spurs, in-village network), years.
+    pub fibre_cable_years: u32,
+    /// RAN electronics of an LTE site (with its installation), years.
+    pub ran_electronics_years: u32,
+    /// Microwave radios of a hop (both ends), years.
+    pub microwave_radio_years: u32,
+    /// Masts with civil works, years.
+    pub mast_years: u32,
+    /// Village OLT/PON node, years.
+    pub olt_ont_years: u32,
+    /// Satellite terminals, years.
+    pub satellite_terminal_years: u32,
+    /// Solar panels and batteries of an off-grid site, years.
+    pub solar_battery_years: u32,
+    /// Grid extension line and connection, years.
+    pub grid_line_years: u32,
 }
 
 /// Who builds what, and how fast.
@@ -287,6 +336,8 @@ pub struct Scenario {
     pub finance: Finance,
     /// Operators and build capacity.
     pub operators: Operators,
+    /// Equipment lifetimes (replacements within the horizon).
+    pub lifetimes: Lifetimes,
 }
 
 /// Low, central and high values of one assumption, picked by preset index 0, 1, 2.
@@ -402,6 +453,18 @@ impl Scenario {
                 kzt_per_usd: lch(p, [456.0, 470.0, 520.0]),
                 budget_usd_per_year: 157_000_000.0,
                 budget_usd_by_year: BTreeMap::new(),
+                budget_basis: BudgetBasis::WholeLife,
+            },
+            // Long lives are the low-cost end: the low preset takes the high column.
+            lifetimes: Lifetimes {
+                fibre_cable_years: lch(p, [40.0, 25.0, 20.0]) as u32,
+                ran_electronics_years: lch(p, [15.0, 10.0, 5.0]) as u32,
+                microwave_radio_years: lch(p, [15.0, 10.0, 5.0]) as u32,
+                mast_years: lch(p, [50.0, 30.0, 20.0]) as u32,
+                olt_ont_years: lch(p, [10.0, 8.0, 5.0]) as u32,
+                satellite_terminal_years: lch(p, [7.0, 5.0, 3.0]) as u32,
+                solar_battery_years: lch(p, [8.0, 5.0, 3.0]) as u32,
+                grid_line_years: 40,
             },
             operators: Operators {
                 fibre: "kazakhtelecom".into(),
@@ -633,6 +696,35 @@ impl Scenario {
                 format!("{} must lie in 1..=100", self.finance.horizon_years),
             ));
         }
+        for (k, v) in [
+            (
+                "lifetimes.fibre_cable_years",
+                self.lifetimes.fibre_cable_years,
+            ),
+            (
+                "lifetimes.ran_electronics_years",
+                self.lifetimes.ran_electronics_years,
+            ),
+            (
+                "lifetimes.microwave_radio_years",
+                self.lifetimes.microwave_radio_years,
+            ),
+            ("lifetimes.mast_years", self.lifetimes.mast_years),
+            ("lifetimes.olt_ont_years", self.lifetimes.olt_ont_years),
+            (
+                "lifetimes.satellite_terminal_years",
+                self.lifetimes.satellite_terminal_years,
+            ),
+            (
+                "lifetimes.solar_battery_years",
+                self.lifetimes.solar_battery_years,
+            ),
+            ("lifetimes.grid_line_years", self.lifetimes.grid_line_years),
+        ] {
+            if v == 0 || v > 200 {
+                return Err(bad(k, format!("{v} must lie in 1..=200 years")));
+            }
+        }
         if self.lte.sectors_per_site == 0 {
             return Err(bad("lte.sectors_per_site", "must be ≥ 1".into()));
         }
@@ -781,6 +873,25 @@ impl Scenario {
         }
     }
 
+    /// Present value, at the year a thing is built, of replacing `capex_usd` of equipment that
+    /// lasts `life_years`: at every multiple of its life strictly inside the horizon, at the
+    /// same real price, discounted at the scenario's rate. No residual value is credited.
+    pub fn replacement_pv_usd(&self, capex_usd: f64, life_years: u32) -> f64 {
+        let life = life_years.max(1);
+        let r = self.finance.discount_rate;
+        (1..)
+            .map(|k| k * life)
+            .take_while(|&y| y < self.finance.horizon_years)
+            .map(|y| capex_usd * (1.0 + r).powi(-(y as i32)))
+            .sum()
+    }
+
+    /// Discount factor of money spent in `year`, to the base year: `(1 + r)^-(year - base)`.
+    /// Every cost of a connection is counted from the year it is built and brought back with it.
+    pub fn discount_factor(&self, year: i32) -> f64 {
+        (1.0 + self.finance.discount_rate).powi(-(year - self.base_year))
+    }
+
     /// Demand of a settlement of `people` at the busy hour, Mbps.
     pub fn demand_mbps(&self, people: u64) -> f64 {
         people as f64 * self.demand.adoption * self.demand.busy_hour_mbps_per_user
@@ -852,6 +963,11 @@ impl Default for Satellite {
 impl Default for Finance {
     fn default() -> Self {
         Scenario::default().finance
+    }
+}
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Scenario::default().lifetimes
     }
 }
 impl Default for Operators {

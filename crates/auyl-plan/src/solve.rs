@@ -8,21 +8,31 @@
 //! (in `min_cost` exactly) one option; a segment is built at most once and not before its
 //! parent; fibre for a settlement (and a site's fibre backhaul) needs the segment above it built
 //! no later; a site serves only once built, at most one variant, and the demand it serves is
-//! within its capacity; in `max_people` the capital spent in each year is within the year's
-//! budget and the settlements each operator connects in a year within its build capacity.
-//! The objective is the net present cost (`min_cost`), or the people connected summed over the
-//! plan years (a settlement connected in the first year counts every year), minus a tie-break
-//! cost too small to trade one person (`max_people`).
+//! within its capacity; in `max_people` what is built in each year is within the year's budget
+//! and the settlements each operator connects in a year within its build capacity.
+//!
+//! **Costs.** Every element's net present cost is counted from the year it is built (capex,
+//! opex over the horizon, equipment replaced at the end of its life within the horizon) and
+//! discounted back to the base year. What a year's budget pays for is set by
+//! `finance.budget_basis`: the whole-life cost (default; satellite terminals, cheap to build and
+//! dear to run, are charged their fees) or the capex alone.
+//!
+//! **Objectives.** `min_cost`: least NPC. `max_people`, lexicographically: first the most
+//! people-years (people connected summed over the plan years: a settlement connected in the
+//! first year counts every year), then, with the people-years held, the least discounted NPC
+//! (a second HiGHS run). Own options that a stand-alone option of the same settlement beats on
+//! NPC and budget charge, drawing on the same or an unlimited build pool, get no column.
 //!
 //! Because a segment on a settlement's path is required through the parent chain, `own ≤ seg ≤
 //! parent` gives the strong (disaggregated) linking of fixed-charge network design in compact
-//! form. The plan keeps the better of the greedy and the MIP solution, so it never costs more than
-//! its greedy baseline. The greedy solution is not passed to HiGHS as a MIP start: with the
-//! `highs` crate 2.4, a start given by `set_solution` came back from `get_solution` unchanged
-//! while HiGHS reported a better objective, so HiGHS starts cold.
+//! form. The plan keeps the better of the greedy and the MIP solution, so it never costs more
+//! (`min_cost`) nor connects fewer people-years (`max_people`) than its greedy baseline. The
+//! greedy solution is not passed to HiGHS as a MIP start: with the `highs` crate 2.4, a start
+//! given by `set_solution` came back from `get_solution` unchanged while HiGHS reported a better
+//! objective, so HiGHS starts cold.
 
 use crate::candidates::{Candidates, SiteBackhaul};
-use crate::scenario::{Mode, Scenario};
+use crate::scenario::{BudgetBasis, Scenario};
 use crate::{PlanError, Progress, SolveOptions};
 use auyl_model::Technology;
 use highs::{Col, HighsModelStatus, RowProblem, Sense};
@@ -54,22 +64,23 @@ impl Selection {
         }
     }
 
-    /// Net present cost of everything selected, USD.
+    /// Net present cost of everything selected, USD at the base year: each element's cost over
+    /// the horizon from its build year, discounted back from that year.
     pub(crate) fn npc(&self, c: &Candidates) -> f64 {
         let mut total = 0.0;
         for (t, ch) in self.choice.iter().enumerate() {
-            if let Some((Choice::Own(o), _)) = ch {
-                total += c.own[t][*o].npc_usd;
+            if let Some((Choice::Own(o), y)) = ch {
+                total += c.own[t][*o].npc_usd * c.df(*y);
             }
         }
         for (g, y) in self.seg_year.iter().enumerate() {
-            if y.is_some() {
-                total += c.seg_npc(g);
+            if let Some(y) = y {
+                total += c.seg_npc(g) * c.df(*y);
             }
         }
         for (k, s) in self.site.iter().enumerate() {
-            if let Some((v, _)) = s {
-                total += c.sites[k].variants[*v].npc_usd;
+            if let Some((v, y)) = s {
+                total += c.sites[k].variants[*v].npc_usd * c.df(*y);
             }
         }
         total
@@ -77,23 +88,54 @@ impl Selection {
 
     /// Capital spent per year, USD.
     pub(crate) fn capex_by_year(&self, c: &Candidates) -> BTreeMap<i32, f64> {
+        self.by_year(c, |capex, _| capex)
+    }
+
+    /// What each year's budget pays under `basis`, USD of that year.
+    pub(crate) fn charge_by_year(&self, c: &Candidates, basis: BudgetBasis) -> BTreeMap<i32, f64> {
+        self.by_year(c, |capex, npc| charge(basis, capex, npc))
+    }
+
+    fn by_year(&self, c: &Candidates, f: impl Fn(f64, f64) -> f64) -> BTreeMap<i32, f64> {
         let mut m: BTreeMap<i32, f64> = BTreeMap::new();
         for (t, ch) in self.choice.iter().enumerate() {
             if let Some((Choice::Own(o), y)) = ch {
-                *m.entry(*y).or_default() += c.own[t][*o].capex_usd;
+                let o = &c.own[t][*o];
+                *m.entry(*y).or_default() += f(o.capex_usd, o.npc_usd);
             }
         }
         for (g, y) in self.seg_year.iter().enumerate() {
             if let Some(y) = y {
-                *m.entry(*y).or_default() += c.segments[g].capex_usd;
+                *m.entry(*y).or_default() += f(c.segments[g].capex_usd, c.seg_npc(g));
             }
         }
         for (k, s) in self.site.iter().enumerate() {
             if let Some((v, y)) = s {
-                *m.entry(*y).or_default() += c.sites[k].variants[*v].capex_usd;
+                let var = &c.sites[k].variants[*v];
+                *m.entry(*y).or_default() += f(var.capex_usd, var.npc_usd);
             }
         }
         m
+    }
+
+    /// Demand served by each site.
+    fn site_loads(&self, c: &Candidates) -> Vec<f64> {
+        let mut load = vec![0.0; c.sites.len()];
+        for (t, ch) in self.choice.iter().enumerate() {
+            if let Some((Choice::Site(k), _)) = ch {
+                load[*k] += c.targets[t].demand_mbps;
+            }
+        }
+        load
+    }
+}
+
+/// What building something costs the budget of its year: its capex, or its whole-life cost
+/// (capex, opex and replacements over the horizon, valued at the build year).
+pub(crate) fn charge(basis: BudgetBasis, capex_usd: f64, npc_at_build_usd: f64) -> f64 {
+    match basis {
+        BudgetBasis::Capex => capex_usd,
+        BudgetBasis::WholeLife => npc_at_build_usd,
     }
 }
 
@@ -132,22 +174,40 @@ pub(crate) fn site_operator<'a>(
     sc.lte_operator(Some(region.as_str()))
 }
 
-/// Marginal cost (NPC, capex) of giving `t` option `ch` under `sel`, with the site variant to
-/// build (if the site is new), or `None` when not possible (site full).
+/// Marginal cost of a choice given what is built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Marginal {
+    /// Net present cost at the build year, USD.
+    pub npc: f64,
+    /// Capital cost, USD.
+    pub capex: f64,
+    /// Site variant to build (new site).
+    pub variant: Option<usize>,
+}
+
+/// Marginal cost of giving `t` option `ch` in `year` under `sel`, or `None` when not possible:
+/// the site is full, or something it needs is only built after `year`.
 fn marginal(
     c: &Candidates,
     sel: &Selection,
     load: &[f64],
     t: usize,
     ch: Choice,
-) -> Option<(f64, f64, Option<usize>)> {
-    let unbuilt = |g: Option<usize>| {
-        c.path(g)
-            .into_iter()
-            .filter(|&x| sel.seg_year[x].is_none())
-            .fold((0.0, 0.0), |acc, x| {
-                (acc.0 + c.seg_npc(x), acc.1 + c.segments[x].capex_usd)
-            })
+    year: i32,
+) -> Option<Marginal> {
+    let unbuilt = |g: Option<usize>| -> Option<(f64, f64)> {
+        let mut acc = (0.0, 0.0);
+        for x in c.path(g) {
+            match sel.seg_year[x] {
+                None => {
+                    acc.0 += c.seg_npc(x);
+                    acc.1 += c.segments[x].capex_usd;
+                }
+                Some(y) if y > year => return None,
+                Some(_) => {}
+            }
+        }
+        Some(acc)
     };
     match ch {
         Choice::Own(o) => {
@@ -155,30 +215,44 @@ fn marginal(
             let (mut npc, mut capex) = (opt.npc_usd, opt.capex_usd);
             if opt.tech == Technology::Fibre {
                 let seg = c.targets[t].fibre_seg.flatten();
-                let (n, k) = unbuilt(seg);
+                let (n, k) = unbuilt(seg)?;
                 npc += n;
                 capex += k;
             }
-            Some((npc, capex, None))
+            Some(Marginal {
+                npc,
+                capex,
+                variant: None,
+            })
         }
         Choice::Site(k) => {
             let s = &c.sites[k];
             if load[k] + c.targets[t].demand_mbps > s.capacity_mbps + 1e-9 {
                 return None;
             }
-            if sel.site[k].is_some() {
-                return Some((0.0, 0.0, None));
+            if let Some((_, yk)) = sel.site[k] {
+                return (yk <= year).then_some(Marginal {
+                    npc: 0.0,
+                    capex: 0.0,
+                    variant: None,
+                });
             }
-            let mut best: Option<(f64, f64, Option<usize>)> = None;
+            let mut best: Option<Marginal> = None;
             for (v, var) in s.variants.iter().enumerate() {
                 let (mut npc, mut capex) = (var.npc_usd, var.capex_usd);
                 if let SiteBackhaul::Fibre { seg, .. } = var.backhaul {
-                    let (n, k2) = unbuilt(seg);
+                    let Some((n, k2)) = unbuilt(seg) else {
+                        continue;
+                    };
                     npc += n;
                     capex += k2;
                 }
-                if best.is_none_or(|b| npc < b.0) {
-                    best = Some((npc, capex, Some(v)));
+                if best.is_none_or(|b| npc < b.npc) {
+                    best = Some(Marginal {
+                        npc,
+                        capex,
+                        variant: Some(v),
+                    });
                 }
             }
             best
@@ -256,10 +330,10 @@ pub(crate) fn greedy_min_cost(c: &Candidates, sc: &Scenario, subset: &[usize]) -
     for t in order {
         let mut best: Option<(f64, Choice, Option<usize>)> = None;
         for ch in choices(c, &site_of, t) {
-            if let Some((npc, _, v)) = marginal(c, &sel, &load, t, ch)
-                && best.is_none_or(|b| npc < b.0)
+            if let Some(m) = marginal(c, &sel, &load, t, ch, sc.base_year)
+                && best.is_none_or(|b| m.npc < b.0)
             {
-                best = Some((npc, ch, v));
+                best = Some((m.npc, ch, m.variant));
             }
         }
         if let Some((_, ch, v)) = best {
@@ -295,62 +369,93 @@ pub(crate) fn capacity_of(sc: &Scenario, key: &str) -> f64 {
     }
 }
 
-/// Yearly limits of a `max_people` run (possibly a region's share).
+/// Yearly limits of a `max_people` run: the budget and the build capacity of each pool (the
+/// nation's, or a region's share).
 #[derive(Debug, Clone)]
 pub(crate) struct Limits {
+    /// Budget of each plan year, USD (what it pays for: `finance.budget_basis`).
     pub budget_usd: Vec<f64>,
-    pub share: f64,
+    /// Settlements per plan year of the pools given; other pools have the scenario's capacity
+    /// (none of a finite one when `regional`).
+    pub pool_cap: BTreeMap<String, Vec<f64>>,
+    /// A region's share: finite pools not in `pool_cap` are not available to it.
+    pub regional: bool,
+    /// A fixed share of every finite pool not in `pool_cap`.
+    pub share: Option<f64>,
 }
 
 impl Limits {
-    pub(crate) fn new(sc: &Scenario, share: f64) -> Limits {
+    /// The scenario's own limits.
+    pub(crate) fn national(sc: &Scenario) -> Limits {
         Limits {
-            budget_usd: sc
-                .years()
-                .iter()
-                .map(|&y| sc.budget_usd(y) * share)
-                .collect(),
-            share,
+            budget_usd: sc.years().iter().map(|&y| sc.budget_usd(y)).collect(),
+            pool_cap: BTreeMap::new(),
+            regional: false,
+            share: None,
         }
     }
 
-    fn operator_cap(&self, sc: &Scenario, key: &str) -> f64 {
+    /// A fixed share of the scenario's budget and finite capacities (whole settlements).
+    pub(crate) fn share(sc: &Scenario, share: f64) -> Limits {
+        let mut l = Limits::national(sc);
+        for b in &mut l.budget_usd {
+            *b *= share;
+        }
+        l.share = Some(share);
+        l
+    }
+
+    pub(crate) fn operator_cap(&self, sc: &Scenario, key: &str, yi: usize) -> f64 {
         let cap = capacity_of(sc, key);
-        if cap.is_finite() {
-            (cap * self.share).floor()
-        } else {
-            cap
+        match (self.pool_cap.get(key), self.share) {
+            (Some(v), _) => v[yi],
+            (None, Some(f)) if cap.is_finite() => (cap * f).floor(),
+            (None, _) if self.regional && cap.is_finite() => 0.0,
+            (None, _) => cap,
         }
     }
 }
 
-/// Greedy baseline of `max_people`: year by year, settlements in order of people per marginal
-/// capital cost take their cheapest option while the budget and the operator's capacity last.
+/// Greedy `max_people`, from `start` (empty for the baseline; a solver's plan to spend what it
+/// left of each year's budget and capacity): year by year, settlements in order of people per
+/// marginal budget charge take the option of least charge (then NPC) while the budget and the
+/// operator's capacity last. Only targets in `subset` are added.
 pub(crate) fn greedy_max_people(
     c: &Candidates,
     inputs: &crate::PlanInputs<'_>,
     sc: &Scenario,
     subset: &[usize],
     limits: &Limits,
+    start: Selection,
 ) -> Selection {
+    let basis = sc.finance.budget_basis;
     let site_of = sites_of(c);
-    let mut sel = Selection::empty(c);
-    let mut load = vec![0.0; c.sites.len()];
+    let mut sel = start;
+    let mut load = sel.site_loads(c);
     let years = sc.years();
-    let mut used_ops: BTreeMap<String, f64> = BTreeMap::new();
+    let spent = sel.charge_by_year(c, basis);
+    let mut used_ops: BTreeMap<(String, i32), f64> = BTreeMap::new();
+    for (t, ch) in sel.choice.iter().enumerate() {
+        if let Some((ch, y)) = ch {
+            *used_ops
+                .entry((capacity_key(c, inputs, sc, t, *ch), *y))
+                .or_default() += 1.0;
+        }
+    }
     for (yi, &year) in years.iter().enumerate() {
-        let mut budget = limits.budget_usd[yi];
-        used_ops.clear();
-        // Priority from the marginal capex at the start of the year.
+        let mut budget = limits.budget_usd[yi] - spent.get(&year).copied().unwrap_or(0.0);
+        // Priority from the marginal charge at the start of the year.
         let mut order: Vec<(f64, usize)> = subset
             .iter()
             .filter(|&&t| sel.choice[t].is_none())
             .filter_map(|&t| {
                 choices(c, &site_of, t)
                     .into_iter()
-                    .filter_map(|ch| marginal(c, &sel, &load, t, ch).map(|m| m.1))
+                    .filter_map(|ch| {
+                        marginal(c, &sel, &load, t, ch, year).map(|m| charge(basis, m.capex, m.npc))
+                    })
                     .min_by(f64::total_cmp)
-                    .map(|capex| (c.targets[t].people as f64 / (capex + 1.0), t))
+                    .map(|ch| (c.targets[t].people as f64 / (ch + 1.0), t))
             })
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -358,21 +463,21 @@ pub(crate) fn greedy_max_people(
             let mut best: Option<(f64, f64, Choice, Option<usize>)> = None;
             for ch in choices(c, &site_of, t) {
                 let key = capacity_key(c, inputs, sc, t, ch);
-                let used = used_ops.get(&key).copied().unwrap_or(0.0);
-                if used + 1.0 > limits.operator_cap(sc, &key) + 1e-9 {
+                let used = used_ops.get(&(key.clone(), year)).copied().unwrap_or(0.0);
+                if used + 1.0 > limits.operator_cap(sc, &key, yi) + 1e-9 {
                     continue;
                 }
-                if let Some((npc, capex, v)) = marginal(c, &sel, &load, t, ch)
-                    && capex <= budget + 1e-6
-                    && best.is_none_or(|b| (capex, npc) < (b.0, b.1))
-                {
-                    best = Some((capex, npc, ch, v));
+                if let Some(m) = marginal(c, &sel, &load, t, ch, year) {
+                    let cost = charge(basis, m.capex, m.npc);
+                    if cost <= budget + 1e-6 && best.is_none_or(|b| (cost, m.npc) < (b.0, b.1)) {
+                        best = Some((cost, m.npc, ch, m.variant));
+                    }
                 }
             }
-            if let Some((capex, _, ch, v)) = best {
-                budget -= capex;
+            if let Some((cost, _, ch, v)) = best {
+                budget -= cost;
                 let key = capacity_key(c, inputs, sc, t, ch);
-                *used_ops.entry(key).or_default() += 1.0;
+                *used_ops.entry((key, year)).or_default() += 1.0;
                 apply(c, &mut sel, &mut load, t, ch, v, year);
             }
         }
@@ -380,15 +485,40 @@ pub(crate) fn greedy_max_people(
     sel
 }
 
-/// Result of one MIP.
+/// What a MIP optimises.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Objective {
+    /// Least net present cost with every target served, one period (`min_cost`).
+    MinCost,
+    /// Most people-years under the limits, with a cost tie-break too small to trade one.
+    MaxPeople,
+    /// Least discounted net present cost under the limits among plans of at least these
+    /// people-years (the second stage of the lexicographic `max_people`).
+    MinCostAtPeople(f64),
+}
+
+/// Result of one HiGHS run.
 #[derive(Debug, Clone)]
 pub(crate) struct MipOutcome {
-    pub selection: Selection,
-    /// The dual bound (in the MIP's own objective units).
+    /// The incumbent (`None`: no solution found, or an LP relaxation).
+    pub selection: Option<Selection>,
+    /// Objective of the incumbent (or of the LP), in the model's units.
+    pub objective: f64,
+    /// The dual bound, in the model's units (NaN when unknown).
     pub bound: f64,
     pub status: String,
     pub columns: usize,
     pub rows: usize,
+    /// For an LP relaxation: budget charge per (region, year index) and settlements per
+    /// (region, pool, year index) of its solution.
+    pub lp_use: Option<LpUse>,
+}
+
+/// How an LP solution uses the shared limits, per region.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LpUse {
+    pub budget: BTreeMap<(usize, usize), f64>,
+    pub pools: BTreeMap<(String, usize, usize), f64>,
 }
 
 /// Column indices of one MIP.
@@ -399,7 +529,7 @@ struct Cols {
     assign: BTreeMap<(usize, usize), Vec<usize>>,
 }
 
-/// Counts the columns a MIP over `regions` would have.
+/// Counts the columns a MIP over `regions` would have (before dominated options are dropped).
 pub(crate) fn column_count(c: &Candidates, regions: &[usize], n_years: usize) -> usize {
     let mut n = 0;
     for &r in regions {
@@ -415,7 +545,44 @@ pub(crate) fn column_count(c: &Candidates, regions: &[usize], n_years: usize) ->
     n * n_years
 }
 
-/// Builds and solves the MIP over `regions`; `start` is returned when HiGHS finds no solution.
+/// Own options of `t` worth a column: an option is dropped when a stand-alone option (not
+/// fibre, which also needs its trench) of the same target costs no more in NPC and budget
+/// charge and draws on the same build-capacity pool or on an unlimited one. Fibre is compared
+/// by its own part alone, a lower bound of what it costs, so the test is safe.
+pub(crate) fn undominated_own(
+    c: &Candidates,
+    inputs: &crate::PlanInputs<'_>,
+    sc: &Scenario,
+    t: usize,
+    with_pools: bool,
+) -> Vec<usize> {
+    let basis = sc.finance.budget_basis;
+    let opts = &c.own[t];
+    let key = |o: usize| capacity_key(c, inputs, sc, t, Choice::Own(o));
+    (0..opts.len())
+        .filter(|&o| {
+            let a = &opts[o];
+            let ca = charge(basis, a.capex_usd, a.npc_usd);
+            !(0..opts.len()).any(|p| {
+                let b = &opts[p];
+                if p == o || b.tech == Technology::Fibre {
+                    return false;
+                }
+                let cb = charge(basis, b.capex_usd, b.npc_usd);
+                let cheaper = b.npc_usd <= a.npc_usd && cb <= ca;
+                let strictly = b.npc_usd < a.npc_usd || cb < ca || p < o;
+                let pool_ok = !with_pools || {
+                    let kb = key(p);
+                    kb == key(o) || capacity_of(sc, &kb).is_infinite()
+                };
+                cheaper && strictly && pool_ok
+            })
+        })
+        .collect()
+}
+
+/// Builds and solves the model of `objective` over `regions` (see the module docs); `relax`
+/// solves its LP relaxation instead.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_mip(
     c: &Candidates,
@@ -423,12 +590,14 @@ pub(crate) fn solve_mip(
     sc: &Scenario,
     regions: &[usize],
     limits: Option<&Limits>,
-    start: &Selection,
+    objective: Objective,
+    relax: bool,
     time_limit_s: f64,
     opts: &SolveOptions<'_>,
 ) -> Result<MipOutcome, PlanError> {
-    let max_people = sc.mode == Mode::MaxPeople;
-    let years: Vec<i32> = if max_people {
+    let phased = objective != Objective::MinCost;
+    let basis = sc.finance.budget_basis;
+    let years: Vec<i32> = if phased {
         sc.years()
     } else {
         vec![sc.base_year]
@@ -437,12 +606,17 @@ pub(crate) fn solve_mip(
     let mut targets: Vec<usize> = Vec::new();
     let mut segs: Vec<usize> = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
+    let mut region_of_seg: BTreeMap<usize, usize> = BTreeMap::new();
     for &r in regions {
         targets.extend(&c.regions[r].targets);
         segs.extend(&c.regions[r].segments);
         sites.extend(&c.regions[r].sites);
+        for &g in &c.regions[r].segments {
+            region_of_seg.insert(g, r);
+        }
     }
-    // Objective weights.
+    // Objective weights. The tie-break of `MaxPeople` is scaled so that all costs together
+    // weigh less than half a person-year.
     let total_npc: f64 = segs.iter().map(|&g| c.seg_npc(g)).sum::<f64>()
         + targets
             .iter()
@@ -452,15 +626,16 @@ pub(crate) fn solve_mip(
             .iter()
             .flat_map(|&k| c.sites[k].variants.iter().map(|v| v.npc_usd))
             .sum::<f64>();
-    let eps = if max_people {
-        0.5 / (total_npc + 1.0)
-    } else {
-        1.0
+    let eps = 0.5 / (total_npc + 1.0);
+    let cost_w = |npc: f64, yi: usize| match objective {
+        Objective::MinCost => npc,
+        Objective::MaxPeople => -eps * npc * c.df(years[yi]),
+        Objective::MinCostAtPeople(_) => npc * c.df(years[yi]),
     };
-    let cost_w = |npc: f64| if max_people { -eps * npc } else { npc };
-    let people_w = |t: usize, yi: usize| {
-        if max_people {
-            c.targets[t].people as f64 * (ny - yi) as f64
+    let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (ny - yi) as f64;
+    let objective_people = |t: usize, yi: usize| {
+        if objective == Objective::MaxPeople {
+            people_w(t, yi)
         } else {
             0.0
         }
@@ -472,36 +647,59 @@ pub(crate) fn solve_mip(
         site: BTreeMap::new(),
         assign: BTreeMap::new(),
     };
-    let mut col_handles = Vec::new();
-    let mut col_capex: Vec<f64> = Vec::new();
-    let mut add = |pb: &mut RowProblem, w: f64, capex: f64, handles: &mut Vec<Col>| {
-        let h = pb.add_integer_column(w, 0..=1);
-        handles.push(h);
-        col_capex.push(capex);
-        handles.len() - 1
+    // Per column: handle, budget charge, region, year index, pool.
+    let mut col_handles: Vec<Col> = Vec::new();
+    let mut col_charge: Vec<f64> = Vec::new();
+    let mut col_region: Vec<usize> = Vec::new();
+    let mut col_year: Vec<usize> = Vec::new();
+    let mut col_pool: Vec<Option<String>> = Vec::new();
+    let mut add = |pb: &mut RowProblem,
+                   w: f64,
+                   charge_usd: f64,
+                   region: usize,
+                   yi: usize,
+                   pool: Option<String>| {
+        let h = if relax {
+            pb.add_column(w, 0..=1)
+        } else {
+            pb.add_integer_column(w, 0..=1)
+        };
+        col_handles.push(h);
+        col_charge.push(charge_usd);
+        col_region.push(region);
+        col_year.push(yi);
+        col_pool.push(pool);
+        col_handles.len() - 1
     };
     for &g in &segs {
+        let seg = &c.segments[g];
         let v: Vec<usize> = (0..ny)
-            .map(|_| {
+            .map(|yi| {
                 add(
                     &mut pb,
-                    cost_w(c.seg_npc(g)),
-                    c.segments[g].capex_usd,
-                    &mut col_handles,
+                    cost_w(c.seg_npc(g), yi),
+                    charge(basis, seg.capex_usd, c.seg_npc(g)),
+                    region_of_seg[&g],
+                    yi,
+                    None,
                 )
             })
             .collect();
         cols.seg.insert(g, v);
     }
     for &t in &targets {
-        for (o, opt) in c.own[t].iter().enumerate() {
+        for o in undominated_own(c, inputs, sc, t, phased) {
+            let opt = &c.own[t][o];
+            let pool = capacity_key(c, inputs, sc, t, Choice::Own(o));
             let v: Vec<usize> = (0..ny)
                 .map(|yi| {
                     add(
                         &mut pb,
-                        cost_w(opt.npc_usd) + people_w(t, yi),
-                        opt.capex_usd,
-                        &mut col_handles,
+                        cost_w(opt.npc_usd, yi) + objective_people(t, yi),
+                        charge(basis, opt.capex_usd, opt.npc_usd),
+                        c.targets[t].region,
+                        yi,
+                        Some(pool.clone()),
                     )
                 })
                 .collect();
@@ -509,22 +707,35 @@ pub(crate) fn solve_mip(
         }
     }
     for &k in &sites {
+        let region = c.sites[k].region;
         for (vi, var) in c.sites[k].variants.iter().enumerate() {
             let v: Vec<usize> = (0..ny)
-                .map(|_| {
+                .map(|yi| {
                     add(
                         &mut pb,
-                        cost_w(var.npc_usd),
-                        var.capex_usd,
-                        &mut col_handles,
+                        cost_w(var.npc_usd, yi),
+                        charge(basis, var.capex_usd, var.npc_usd),
+                        region,
+                        yi,
+                        None,
                     )
                 })
                 .collect();
             cols.site.insert((k, vi), v);
         }
         for &(t, _) in &c.sites[k].covers {
+            let pool = capacity_key(c, inputs, sc, t, Choice::Site(k));
             let v: Vec<usize> = (0..ny)
-                .map(|yi| add(&mut pb, people_w(t, yi), 0.0, &mut col_handles))
+                .map(|yi| {
+                    add(
+                        &mut pb,
+                        objective_people(t, yi),
+                        0.0,
+                        region,
+                        yi,
+                        Some(pool.clone()),
+                    )
+                })
                 .collect();
             cols.assign.insert((t, k), v);
         }
@@ -539,15 +750,19 @@ pub(crate) fn solve_mip(
     for &(t, k) in cols.assign.keys() {
         assign_of.entry(t).or_default().push(k);
     }
+    let mut own_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for &(t, o) in cols.own.keys() {
+        own_of.entry(t).or_default().push(o);
+    }
     for &t in &targets {
         let mut r: Vec<(Col, f64)> = Vec::new();
-        for o in 0..c.own[t].len() {
+        for &o in own_of.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
             r.extend(cols.own[&(t, o)].iter().map(|&i| (h(i), 1.0)));
         }
         for &k in assign_of.get(&t).map(Vec::as_slice).unwrap_or(&[]) {
             r.extend(cols.assign[&(t, k)].iter().map(|&i| (h(i), 1.0)));
         }
-        if max_people {
+        if phased {
             pb.add_row(..=1.0, r);
         } else {
             pb.add_row(1.0..=1.0, r);
@@ -573,21 +788,18 @@ pub(crate) fn solve_mip(
         }
     }
     // Fibre village network needs its segment.
-    for &t in &targets {
-        for (o, opt) in c.own[t].iter().enumerate() {
-            if opt.tech != Technology::Fibre {
-                continue;
-            }
-            if let Some(Some(g)) = c.targets[t].fibre_seg
-                && let Some(gv) = cols.seg.get(&g)
-            {
-                let v = &cols.own[&(t, o)];
-                for yi in 0..ny {
-                    let mut r = cum(v, yi, 1.0);
-                    r.extend(cum(gv, yi, -1.0));
-                    pb.add_row(..=0.0, r);
-                    rows += 1;
-                }
+    for (&(t, o), v) in &cols.own {
+        if c.own[t][o].tech != Technology::Fibre {
+            continue;
+        }
+        if let Some(Some(g)) = c.targets[t].fibre_seg
+            && let Some(gv) = cols.seg.get(&g)
+        {
+            for yi in 0..ny {
+                let mut r = cum(v, yi, 1.0);
+                r.extend(cum(gv, yi, -1.0));
+                pb.add_row(..=0.0, r);
+                rows += 1;
             }
         }
     }
@@ -636,35 +848,20 @@ pub(crate) fn solve_mip(
     // Budgets and build capacities.
     if let Some(lim) = limits {
         for yi in 0..ny {
-            let mut r: Vec<(Col, f64)> = Vec::new();
-            for v in cols
-                .seg
-                .values()
-                .chain(cols.own.values())
-                .chain(cols.site.values())
-            {
-                let i = v[yi];
-                if col_capex[i] != 0.0 {
-                    r.push((h(i), col_capex[i]));
-                }
-            }
+            let r: Vec<(Col, f64)> = (0..col_handles.len())
+                .filter(|&i| col_year[i] == yi && col_charge[i] != 0.0)
+                .map(|i| (h(i), col_charge[i]))
+                .collect();
             pb.add_row(..=lim.budget_usd[yi], r);
             rows += 1;
-            let mut by_op: BTreeMap<String, Vec<(Col, f64)>> = BTreeMap::new();
-            for (&(t, o), v) in &cols.own {
-                by_op
-                    .entry(capacity_key(c, inputs, sc, t, Choice::Own(o)))
-                    .or_default()
-                    .push((h(v[yi]), 1.0));
+            let mut by_pool: BTreeMap<&str, Vec<(Col, f64)>> = BTreeMap::new();
+            for i in (0..col_handles.len()).filter(|&i| col_year[i] == yi) {
+                if let Some(p) = &col_pool[i] {
+                    by_pool.entry(p.as_str()).or_default().push((h(i), 1.0));
+                }
             }
-            for (&(t, k), v) in &cols.assign {
-                by_op
-                    .entry(capacity_key(c, inputs, sc, t, Choice::Site(k)))
-                    .or_default()
-                    .push((h(v[yi]), 1.0));
-            }
-            for (key, r) in by_op {
-                let cap = lim.operator_cap(sc, &key);
+            for (key, r) in by_pool {
+                let cap = lim.operator_cap(sc, key, yi);
                 if cap.is_finite() {
                     pb.add_row(..=cap, r);
                     rows += 1;
@@ -672,8 +869,18 @@ pub(crate) fn solve_mip(
             }
         }
     }
+    // The second stage keeps the first stage's people-years.
+    if let Objective::MinCostAtPeople(p) = objective {
+        let mut r: Vec<(Col, f64)> = Vec::new();
+        for (&(t, _), v) in cols.own.iter().chain(cols.assign.iter()) {
+            r.extend(v.iter().enumerate().map(|(yi, &i)| (h(i), people_w(t, yi))));
+        }
+        pb.add_row((p - 0.5).., r);
+        rows += 1;
+    }
     let ncols = col_handles.len();
-    let mut model = pb.optimise(if max_people {
+    let maximise = objective == Objective::MaxPeople;
+    let mut model = pb.optimise(if maximise {
         Sense::Maximise
     } else {
         Sense::Minimise
@@ -708,75 +915,113 @@ pub(crate) fn solve_mip(
             | HighsModelStatus::ModelEmpty
             | HighsModelStatus::ReachedInterrupt
             | HighsModelStatus::ReachedSolutionLimit
+            | HighsModelStatus::Infeasible
     );
     if !ok {
         return Err(PlanError::Solver(format!(
             "HiGHS ended with status {status_s} on {ncols} columns"
         )));
     }
+    let no_solution = |status: String| MipOutcome {
+        selection: None,
+        objective: f64::NAN,
+        bound: f64::NAN,
+        status,
+        columns: ncols,
+        rows,
+        lp_use: None,
+    };
+    if status == HighsModelStatus::Infeasible {
+        // Only the second stage can be infeasible (its people-years row at the rounding edge).
+        return Ok(no_solution(status_s));
+    }
+    let value = solved.objective_value();
+    let sol = solved.get_solution();
+    let x = sol.columns();
+    if x.len() != ncols || ncols == 0 {
+        return Ok(no_solution(format!("{status_s} (no incumbent)")));
+    }
+    if relax {
+        if status != HighsModelStatus::Optimal {
+            return Ok(no_solution(format!("LP {status_s}")));
+        }
+        let mut lp_use = LpUse::default();
+        for i in 0..ncols {
+            if x[i] <= 1e-9 {
+                continue;
+            }
+            *lp_use
+                .budget
+                .entry((col_region[i], col_year[i]))
+                .or_default() += col_charge[i] * x[i];
+            if let Some(p) = &col_pool[i] {
+                *lp_use
+                    .pools
+                    .entry((p.clone(), col_region[i], col_year[i]))
+                    .or_default() += x[i];
+            }
+        }
+        return Ok(MipOutcome {
+            selection: None,
+            objective: value,
+            bound: value,
+            status: format!("LP {status_s}"),
+            columns: ncols,
+            rows,
+            lp_use: Some(lp_use),
+        });
+    }
     // The dual bound from HiGHS's relative gap |primal − dual| / |primal|.
-    let objective = solved.objective_value();
     let rel_gap = solved.double_info_value(c"mip_gap").unwrap_or(f64::NAN);
     let bound = if !rel_gap.is_finite() {
         // HiGHS reports no gap when presolve solves the model outright.
         if status == HighsModelStatus::Optimal {
-            objective - opts.mip_rel_gap * objective.abs() * if max_people { -1.0 } else { 1.0 }
+            value
         } else {
             f64::NAN
         }
-    } else if max_people {
-        objective + rel_gap * objective.abs()
+    } else if maximise {
+        value + rel_gap * value.abs()
     } else {
-        objective - rel_gap * objective.abs()
+        value - rel_gap * value.abs()
     };
-    let sol = solved.get_solution();
-    let x = sol.columns();
     let mut sel = Selection::empty(c);
-    if x.len() == ncols && ncols > 0 {
-        for (&g, v) in &cols.seg {
-            for (yi, &i) in v.iter().enumerate() {
-                if x[i] > 0.5 {
-                    sel.seg_year[g] = Some(years[yi]);
-                }
+    for (&g, v) in &cols.seg {
+        for (yi, &i) in v.iter().enumerate() {
+            if x[i] > 0.5 {
+                sel.seg_year[g] = Some(years[yi]);
             }
         }
-        for (&(k, vi), v) in &cols.site {
-            for (yi, &i) in v.iter().enumerate() {
-                if x[i] > 0.5 {
-                    sel.site[k] = Some((vi, years[yi]));
-                }
+    }
+    for (&(k, vi), v) in &cols.site {
+        for (yi, &i) in v.iter().enumerate() {
+            if x[i] > 0.5 {
+                sel.site[k] = Some((vi, years[yi]));
             }
         }
-        for (&(t, o), v) in &cols.own {
-            for (yi, &i) in v.iter().enumerate() {
-                if x[i] > 0.5 {
-                    sel.choice[t] = Some((Choice::Own(o), years[yi]));
-                }
+    }
+    for (&(t, o), v) in &cols.own {
+        for (yi, &i) in v.iter().enumerate() {
+            if x[i] > 0.5 {
+                sel.choice[t] = Some((Choice::Own(o), years[yi]));
             }
         }
-        for (&(t, k), v) in &cols.assign {
-            for (yi, &i) in v.iter().enumerate() {
-                if x[i] > 0.5 {
-                    sel.choice[t] = Some((Choice::Site(k), years[yi]));
-                }
+    }
+    for (&(t, k), v) in &cols.assign {
+        for (yi, &i) in v.iter().enumerate() {
+            if x[i] > 0.5 {
+                sel.choice[t] = Some((Choice::Site(k), years[yi]));
             }
         }
-    } else {
-        // No incumbent (time limit before any solution): keep the start.
-        return Ok(MipOutcome {
-            selection: start.clone(),
-            bound: f64::NAN,
-            status: format!("{status_s} (no incumbent)"),
-            columns: ncols,
-            rows,
-        });
     }
     Ok(MipOutcome {
-        selection: sel,
+        selection: Some(sel),
+        objective: value,
         bound,
         status: status_s,
         columns: ncols,
         rows,
+        lp_use: None,
     })
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
 use crate::candidates::{self, Candidates, SiteBackhaul};
+use crate::output;
 use crate::solve::{self, Choice};
 use crate::testutil::*;
 use crate::*;
@@ -200,4 +201,137 @@ fn six_villages_over_the_dem_match_brute_force() {
 fn central_scenario_matches_brute_force() {
     let f = almaty_fixture(7);
     check_against_brute_force(&f, None, &Scenario::default(), false);
+}
+
+/// People-years of the best satellite-only plan under the same yearly budgets (by enumerating
+/// the year, or none, of every settlement).
+fn satellite_only_people_years(c: &Candidates, sc: &Scenario) -> f64 {
+    let years = sc.years();
+    let sat: Vec<Option<f64>> = (0..c.targets.len())
+        .map(|t| {
+            c.own[t]
+                .iter()
+                .find(|o| o.tech == auyl_model::Technology::Satellite)
+                .map(|o| solve::charge(sc.finance.budget_basis, o.capex_usd, o.npc_usd))
+        })
+        .collect();
+    let n = c.targets.len();
+    let choices = years.len() + 1;
+    let mut best = 0.0f64;
+    for code in 0..choices.pow(n as u32) {
+        let mut spent = vec![0.0; years.len()];
+        let mut py = 0.0;
+        let mut x = code;
+        let mut ok = true;
+        for (t, cost) in sat.iter().enumerate() {
+            let pick = x % choices;
+            x /= choices;
+            if pick == 0 {
+                continue;
+            }
+            let Some(cost) = *cost else {
+                ok = false;
+                break;
+            };
+            spent[pick - 1] += cost;
+            py += c.targets[t].people as f64 * (years.len() - (pick - 1)) as f64;
+        }
+        if ok
+            && spent
+                .iter()
+                .zip(&years)
+                .all(|(s, &y)| *s <= sc.budget_usd(y) + 1e-6)
+        {
+            best = best.max(py);
+        }
+    }
+    best
+}
+
+#[test]
+fn max_people_under_a_tight_budget_beats_greedy_and_satellite_only() {
+    let f = almaty_fixture(7);
+    let inp = inputs(&f, None);
+    let opts = exact();
+    let mut sc = Scenario::default();
+    sc.targets.connected_within_m = 0.0;
+    let c = candidates::build(&inp, &sc, f.nodes.clone(), &Unlimited, 3, &|_| {}).unwrap();
+    let all: Vec<usize> = (0..c.targets.len()).collect();
+    // Two plan years of 30 % of the least whole-life cost of connecting everyone (one year,
+    // unlimited budget) each cannot connect everyone.
+    let least = {
+        let mut s = sc.clone();
+        s.target_year = s.base_year;
+        s.finance.budget_usd_per_year = 1e12;
+        s.mode = Mode::MaxPeople;
+        let cc = candidates::build(&inp, &s, f.nodes.clone(), &Unlimited, 3, &|_| {}).unwrap();
+        let solved = output::choose(&cc, &inp, &s, &opts, &|_| {}, true).unwrap();
+        assert!(solved.sel.choice.iter().all(Option::is_some));
+        solved.sel.npc(&cc)
+    };
+    sc.mode = Mode::MaxPeople;
+    sc.finance.budget_usd_per_year = 0.3 * least;
+    let solved = output::choose(&c, &inp, &sc, &opts, &|_| {}, true).unwrap();
+    let sel = &solved.sel;
+    // Budgets respected, on the whole-life basis.
+    for (y, used) in sel.charge_by_year(&c, sc.finance.budget_basis) {
+        assert!(
+            used <= sc.budget_usd(y) + 1e-6,
+            "{y}: {used} > {}",
+            sc.budget_usd(y)
+        );
+    }
+    let people_years = |s: &solve::Selection| -> f64 {
+        s.choice
+            .iter()
+            .enumerate()
+            .filter_map(|(t, ch)| {
+                ch.map(|(_, y)| c.targets[t].people as f64 * f64::from(sc.target_year - y + 1))
+            })
+            .sum()
+    };
+    let ours = people_years(sel);
+    let greedy = solve::greedy_max_people(
+        &c,
+        &inp,
+        &sc,
+        &all,
+        &solve::Limits::national(&sc),
+        solve::Selection::empty(&c),
+    );
+    let sat = satellite_only_people_years(&c, &sc);
+    assert!(
+        ours >= people_years(&greedy),
+        "{ours} < greedy {}",
+        people_years(&greedy)
+    );
+    assert!(
+        ours > sat,
+        "{ours} ≤ satellite only {sat} ({})",
+        solved.method
+    );
+    // Not everyone fits, and the mix is not satellite alone.
+    assert!(sel.choice.iter().any(Option::is_none), "{}", solved.method);
+    let techs: BTreeSet<auyl_model::Technology> = sel
+        .choice
+        .iter()
+        .enumerate()
+        .filter_map(|(t, ch)| match ch {
+            Some((Choice::Own(o), _)) => Some(c.own[t][*o].tech),
+            Some((Choice::Site(_), _)) => Some(auyl_model::Technology::Lte),
+            None => None,
+        })
+        .collect();
+    assert!(
+        techs
+            .iter()
+            .any(|&t| t != auyl_model::Technology::Satellite),
+        "{techs:?}"
+    );
+    assert!(
+        solved.gap.unwrap() <= 1e-6,
+        "gap {:?} ({})",
+        solved.gap,
+        solved.method
+    );
 }

@@ -107,3 +107,43 @@ fn wrong_type_and_bad_values_are_explained() {
     let e = err("[fibre\n");
     assert!(e.starts_with("bad.toml:1:"), "{e}");
 }
+
+#[test]
+fn lifetimes_and_budget_basis_are_read_and_checked() {
+    let e = err("[lifetimes]\nmast_years = 0\n");
+    assert!(
+        e.contains("bad.toml") && e.contains("lifetimes.mast_years") && e.contains("1..=200"),
+        "{e}"
+    );
+    let e = err("[lifetimes]\nsatellite_terminal_years = -3\n");
+    assert!(
+        e.contains("bad.toml:2:") && e.contains("satellite_terminal_years"),
+        "{e}"
+    );
+    let e = err("[finance]\nbudget_basis = \"cash\"\n");
+    assert!(
+        e.contains("bad.toml:2:") && e.contains("budget_basis"),
+        "{e}"
+    );
+    let s = Scenario::from_toml_str(
+        "[finance]\nbudget_basis = \"capex\"\n[lifetimes]\nolt_ont_years = 4\n",
+        "ok.toml",
+    )
+    .unwrap();
+    assert_eq!(s.finance.budget_basis, auyl_plan::BudgetBasis::Capex);
+    assert_eq!(s.lifetimes.olt_ont_years, 4);
+    assert_eq!(
+        s.lifetimes.mast_years,
+        Scenario::default().lifetimes.mast_years
+    );
+    // Replacement inside the horizon (10 years): an OLT of 4 years is replaced at 4 and 8.
+    let r = s.finance.discount_rate;
+    let expect = 1_000.0 * ((1.0 + r).powi(-4) + (1.0 + r).powi(-8));
+    assert!((s.replacement_pv_usd(1_000.0, 4) - expect).abs() < 1e-9);
+    // Nothing is replaced when the life reaches the horizon.
+    assert_eq!(s.replacement_pv_usd(1_000.0, s.finance.horizon_years), 0.0);
+    // Low costs come with long lives.
+    let low = Scenario::preset("low").unwrap();
+    let high = Scenario::preset("high").unwrap();
+    assert!(low.lifetimes.satellite_terminal_years > high.lifetimes.satellite_terminal_years);
+}
