@@ -206,6 +206,7 @@ fn main() {
     println!("people by tech      {:?}", t.people_by_technology);
     println!("capex USD           {:.0}", t.capex_usd);
     println!("capex by year       {:?}", t.capex_usd_by_year);
+    println!("people by year      {:?}", t.people_by_year);
     println!("npc USD             {:.0}", t.npc_usd);
     println!(
         "greedy npc USD      {:.0} (ratio {:.4})",

@@ -34,6 +34,30 @@ fn people_years(c: &Candidates, sc: &Scenario, sel: &Selection, targets: &[usize
         .sum()
 }
 
+/// Discounted NPC (each element from its build year) of the elements of some regions.
+fn region_dnpc(c: &Candidates, sel: &Selection, regions: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for &r in regions {
+        let reg = &c.regions[r];
+        for &t in &reg.targets {
+            if let Some((Choice::Own(o), y)) = sel.choice[t] {
+                total += c.own[t][o].npc_usd * c.df(y);
+            }
+        }
+        for &g in &reg.segments {
+            if let Some(y) = sel.seg_year[g] {
+                total += c.seg_npc(g) * c.df(y);
+            }
+        }
+        for &k in &reg.sites {
+            if let Some((v, y)) = sel.site[k] {
+                total += c.sites[k].variants[v].npc_usd * c.df(y);
+            }
+        }
+    }
+    total
+}
+
 /// NPC of the elements of some regions.
 fn region_npc(c: &Candidates, sel: &Selection, regions: &[usize]) -> f64 {
     let mut total = 0.0;
@@ -222,6 +246,7 @@ fn min_cost(
             None,
             Objective::MinCost,
             false,
+            None,
             limit.max(0.5),
             opts,
         )?;
@@ -294,6 +319,7 @@ fn lexicographic(
     opts: &SolveOptions<'_>,
     regions: &[usize],
     limits: &Limits,
+    core: Option<&[bool]>,
     time_s: f64,
     log: &mut SolveLog,
 ) -> Result<(Option<Selection>, f64), PlanError> {
@@ -309,6 +335,7 @@ fn lexicographic(
         Some(limits),
         Objective::MaxPeople,
         false,
+        core,
         (0.6 * time_s).max(0.3),
         opts,
     )?;
@@ -336,6 +363,7 @@ fn lexicographic(
         Some(limits),
         Objective::MinCostAtPeople(p1),
         false,
+        core,
         (0.4 * time_s).max(0.2),
         opts,
     )?;
@@ -349,7 +377,84 @@ fn lexicographic(
     Ok((Some(s1), bound))
 }
 
-/// A region's share of the shared limits, from how the national LP relaxation used them.
+/// An upper bound on the people-years of any plan: with the yearly budgets priced at `price`
+/// people-years per USD and the build capacities dropped, the regions separate; the sum of
+/// their LP values plus the price times the budgets bounds the MIP (weak duality). The price
+/// starts at the greedy baseline's people-years per budget dollar and follows the subgradient
+/// (budget used by the LPs against the budgets) for a few steps; the least bound is kept.
+/// Returns the bound (NaN when no step finished) and the steps taken.
+#[allow(clippy::too_many_arguments)]
+fn lagrangian_bound(
+    c: &Candidates,
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    opts: &SolveOptions<'_>,
+    regions: &[usize],
+    greedy_people_years: f64,
+    time_s: f64,
+    log: &mut SolveLog,
+) -> Result<(f64, usize), PlanError> {
+    const STEPS: usize = 5;
+    let budgets: f64 = sc.years().iter().map(|&y| sc.budget_usd(y)).sum();
+    let ny = sc.years().len();
+    let total_cols = solve::column_count(c, regions, ny).max(1);
+    let mut price = greedy_people_years.max(1.0) / budgets.max(1.0);
+    let mut best = f64::INFINITY;
+    let mut steps = 0;
+    for _ in 0..STEPS {
+        let (mut total, mut used) = (0.0, 0.0);
+        let mut ok = true;
+        for &r in regions {
+            let cols = solve::column_count(c, &[r], ny);
+            let limit = time_s / STEPS as f64 * cols as f64 / total_cols as f64;
+            let res = solve::solve_mip(
+                c,
+                inputs,
+                sc,
+                &[r],
+                None,
+                Objective::Lagrangian(price),
+                true,
+                None,
+                limit.max(0.2),
+                opts,
+            )?;
+            log.record(&res);
+            match &res.lp_use {
+                Some(u) => {
+                    total += res.objective;
+                    used += u.budget.values().sum::<f64>();
+                }
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if !ok {
+            break;
+        }
+        steps += 1;
+        best = best.min(total + price * budgets);
+        if budgets <= 0.0 {
+            price *= 4.0;
+        } else if used <= 0.0 {
+            price /= 2.0;
+        } else {
+            price *= (used / budgets).clamp(0.25, 4.0).powf(0.7);
+        }
+    }
+    Ok((
+        if best.is_finite() {
+            best.floor()
+        } else {
+            f64::NAN
+        },
+        steps,
+    ))
+}
+
+/// A region's share of the shared limits, from how a solution (the greedy baseline) uses them.
 /// Finite build capacities are shared by whole settlements (largest remainder).
 fn lp_shares(
     c: &Candidates,
@@ -371,7 +476,6 @@ fn lp_shares(
                     budget_usd,
                     pool_cap: BTreeMap::new(),
                     regional: true,
-                    share: None,
                 },
             )
         })
@@ -462,7 +566,7 @@ fn max_people(
     let time = opts.time_limit_s;
     let (sel, bound, mut method) = if total_cols <= opts.max_national_columns {
         progress(Progress::stage("mip", 0, 1));
-        let (sel, bound) = lexicographic(c, inputs, sc, opts, regions, &national, time, log)?;
+        let (sel, bound) = lexicographic(c, inputs, sc, opts, regions, &national, None, time, log)?;
         progress(Progress::stage("mip", 1, 1));
         (
             sel.unwrap_or_else(|| Selection::empty(c)),
@@ -474,65 +578,73 @@ fn max_people(
         )
     } else {
         progress(Progress::stage("mip", 0, regions.len() + 1));
-        let lp = solve::solve_mip(
+        let (bound, iterations) = lagrangian_bound(
             c,
             inputs,
             sc,
-            regions,
-            Some(&national),
-            Objective::MaxPeople,
-            true,
-            (0.3 * time).max(1.0),
             opts,
+            regions,
+            people_years_all(c, sc, &greedy),
+            0.3 * time,
+            log,
         )?;
-        log.record(&lp);
-        let (shares, bound, how) = match &lp.lp_use {
-            Some(u) => (
-                lp_shares(c, sc, &national, u, regions),
-                (lp.objective + 0.5).floor(),
-                "each region gets the share of each year's budget and build capacity that the \
-                 national LP relaxation gives it (the LP's value bounds the gap)",
-            ),
-            None => {
-                let total_people: f64 = c
-                    .targets
-                    .iter()
-                    .map(|t| t.people as f64)
-                    .sum::<f64>()
-                    .max(1.0);
-                let shares = regions
-                    .iter()
-                    .map(|&r| {
-                        let p: f64 = c.regions[r]
-                            .targets
-                            .iter()
-                            .map(|&t| c.targets[t].people as f64)
-                            .sum();
-                        (r, Limits::share(sc, p / total_people))
-                    })
-                    .collect();
-                (
-                    shares,
-                    f64::NAN,
-                    "the national LP relaxation did not finish: each region gets a share of each \
-                     year's budget and build capacity in proportion to its target population (no \
-                     valid bound: gap unknown)",
-                )
-            }
-        };
+        // Columns only for the settlements the greedy connects and as many again of the best
+        // others by people per stand-alone charge (plus 50 per region).
+        let core = solve::core_targets(c, sc, &greedy, 50 * regions.len());
+        // Each region gets what the greedy baseline spends and builds there, so its MIP starts
+        // from a share it can at least match; what it saves goes back to the national pot.
+        let usage = solve::usage(c, inputs, sc, &greedy);
+        let shares = lp_shares(c, sc, &national, &usage, regions);
         let rest = (time - 0.3 * time).max(0.0);
         let mut out = Selection::empty(c);
+        let mut kept_greedy = 0usize;
         for (i, &r) in regions.iter().enumerate() {
             progress(Progress::stage("mip", i + 1, regions.len() + 1));
             let cols = solve::column_count(c, &[r], ny);
             let limit = rest * cols as f64 / total_cols as f64;
             let Some(lim) = shares.get(&r) else { continue };
-            if let (Some(s), _) =
-                lexicographic(c, inputs, sc, opts, &[r], lim, limit.max(0.5), log)?
-            {
-                copy_regions(c, &s, &mut out, &[r]);
-            }
+            let targets = &c.regions[r].targets;
+            let g_score = people_years(c, sc, &greedy, targets);
+            let best = match lexicographic(
+                c,
+                inputs,
+                sc,
+                opts,
+                &[r],
+                lim,
+                Some(&core),
+                limit.max(0.5),
+                log,
+            )? {
+                (Some(s), _)
+                    if people_years(c, sc, &s, targets) > g_score + 1e-9
+                        || (people_years(c, sc, &s, targets) >= g_score - 1e-9
+                            && region_dnpc(c, &s, &[r]) <= region_dnpc(c, &greedy, &[r])) =>
+                {
+                    s
+                }
+                _ => {
+                    kept_greedy += 1;
+                    greedy.clone()
+                }
+            };
+            copy_regions(c, &best, &mut out, &[r]);
         }
+        let how = format!(
+            "each region gets the budget and build capacity of each year that the greedy \
+             baseline uses there; the greedy region is kept in {kept_greedy} of {} regions where \
+             the solver's incumbent was not better; each region's model has columns only for \
+             the {} settlements the greedy connects or that come next by people per stand-alone \
+             charge; the bound is Lagrangian (budgets priced out, capacities dropped, region LPs \
+             over every settlement; best of {iterations} prices{})",
+            regions.len(),
+            core.iter().filter(|&&x| x).count(),
+            if bound.is_finite() {
+                ""
+            } else {
+                ": no LP finished in its time, gap unknown"
+            }
+        );
         // What the regions left of each year's budget and capacity, spent greedily.
         let out = solve::greedy_max_people(c, inputs, sc, &all_targets, &national, out);
         progress(Progress::stage("mip", regions.len() + 1, regions.len() + 1));

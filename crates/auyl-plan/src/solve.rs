@@ -380,8 +380,6 @@ pub(crate) struct Limits {
     pub pool_cap: BTreeMap<String, Vec<f64>>,
     /// A region's share: finite pools not in `pool_cap` are not available to it.
     pub regional: bool,
-    /// A fixed share of every finite pool not in `pool_cap`.
-    pub share: Option<f64>,
 }
 
 impl Limits {
@@ -391,27 +389,15 @@ impl Limits {
             budget_usd: sc.years().iter().map(|&y| sc.budget_usd(y)).collect(),
             pool_cap: BTreeMap::new(),
             regional: false,
-            share: None,
         }
-    }
-
-    /// A fixed share of the scenario's budget and finite capacities (whole settlements).
-    pub(crate) fn share(sc: &Scenario, share: f64) -> Limits {
-        let mut l = Limits::national(sc);
-        for b in &mut l.budget_usd {
-            *b *= share;
-        }
-        l.share = Some(share);
-        l
     }
 
     pub(crate) fn operator_cap(&self, sc: &Scenario, key: &str, yi: usize) -> f64 {
         let cap = capacity_of(sc, key);
-        match (self.pool_cap.get(key), self.share) {
-            (Some(v), _) => v[yi],
-            (None, Some(f)) if cap.is_finite() => (cap * f).floor(),
-            (None, _) if self.regional && cap.is_finite() => 0.0,
-            (None, _) => cap,
+        match self.pool_cap.get(key) {
+            Some(v) => v[yi],
+            None if self.regional && cap.is_finite() => 0.0,
+            None => cap,
         }
     }
 }
@@ -495,6 +481,92 @@ pub(crate) enum Objective {
     /// Least discounted net present cost under the limits among plans of at least these
     /// people-years (the second stage of the lexicographic `max_people`).
     MinCostAtPeople(f64),
+    /// People-years minus this price (people-years per USD) times the budget charge, with no
+    /// budget or capacity rows: the Lagrangian relaxation of `MaxPeople`, whose LP value plus the
+    /// price times the budgets bounds the people-years of every plan.
+    Lagrangian(f64),
+}
+
+/// The targets worth a column in a budget-limited model: those `sel` connects and, of the
+/// others, the best by people per stand-alone budget charge (what connecting each alone would
+/// cost), as many again as `sel` connects plus `extra`.
+pub(crate) fn core_targets(
+    c: &Candidates,
+    sc: &Scenario,
+    sel: &Selection,
+    extra: usize,
+) -> Vec<bool> {
+    let basis = sc.finance.budget_basis;
+    let site_of = sites_of(c);
+    let empty = Selection::empty(c);
+    let load = vec![0.0; c.sites.len()];
+    let mut core: Vec<bool> = sel.choice.iter().map(Option::is_some).collect();
+    let chosen = core.iter().filter(|&&x| x).count();
+    let mut rest: Vec<(f64, usize)> = (0..c.targets.len())
+        .filter(|&t| !core[t])
+        .filter_map(|t| {
+            choices(c, &site_of, t)
+                .into_iter()
+                .filter_map(|ch| {
+                    marginal(c, &empty, &load, t, ch, sc.base_year)
+                        .map(|m| charge(basis, m.capex, m.npc))
+                })
+                .min_by(f64::total_cmp)
+                .map(|cost| (c.targets[t].people as f64 / (cost + 1.0), t))
+        })
+        .collect();
+    rest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, t) in rest.iter().take(chosen + extra) {
+        core[t] = true;
+    }
+    core
+}
+
+/// How a selection uses the shared limits, per region (the same shape as an LP's use).
+pub(crate) fn usage(
+    c: &Candidates,
+    inputs: &crate::PlanInputs<'_>,
+    sc: &Scenario,
+    sel: &Selection,
+) -> LpUse {
+    let basis = sc.finance.budget_basis;
+    let years = sc.years();
+    let yi_of = |y: i32| years.iter().position(|&x| x == y);
+    let mut u = LpUse::default();
+    for (r, reg) in c.regions.iter().enumerate() {
+        let mut add = |y: i32, amount: f64| {
+            if let Some(yi) = yi_of(y) {
+                *u.budget.entry((r, yi)).or_default() += amount;
+            }
+        };
+        for &t in &reg.targets {
+            if let Some((Choice::Own(o), y)) = sel.choice[t] {
+                let o = &c.own[t][o];
+                add(y, charge(basis, o.capex_usd, o.npc_usd));
+            }
+        }
+        for &g in &reg.segments {
+            if let Some(y) = sel.seg_year[g] {
+                add(y, charge(basis, c.segments[g].capex_usd, c.seg_npc(g)));
+            }
+        }
+        for &k in &reg.sites {
+            if let Some((v, y)) = sel.site[k] {
+                let var = &c.sites[k].variants[v];
+                add(y, charge(basis, var.capex_usd, var.npc_usd));
+            }
+        }
+        for &t in &reg.targets {
+            if let Some((ch, y)) = sel.choice[t]
+                && let Some(yi) = yi_of(y)
+            {
+                *u.pools
+                    .entry((capacity_key(c, inputs, sc, t, ch), r, yi))
+                    .or_default() += 1.0;
+            }
+        }
+    }
+    u
 }
 
 /// Result of one HiGHS run.
@@ -592,10 +664,12 @@ pub(crate) fn solve_mip(
     limits: Option<&Limits>,
     objective: Objective,
     relax: bool,
+    core: Option<&[bool]>,
     time_limit_s: f64,
     opts: &SolveOptions<'_>,
 ) -> Result<MipOutcome, PlanError> {
     let phased = objective != Objective::MinCost;
+    let in_core = |t: usize| core.is_none_or(|m| m[t]);
     let basis = sc.finance.budget_basis;
     let years: Vec<i32> = if phased {
         sc.years()
@@ -608,12 +682,35 @@ pub(crate) fn solve_mip(
     let mut sites: Vec<usize> = Vec::new();
     let mut region_of_seg: BTreeMap<usize, usize> = BTreeMap::new();
     for &r in regions {
-        targets.extend(&c.regions[r].targets);
-        segs.extend(&c.regions[r].segments);
-        sites.extend(&c.regions[r].sites);
+        targets.extend(c.regions[r].targets.iter().filter(|&&t| in_core(t)));
+        sites.extend(
+            c.regions[r]
+                .sites
+                .iter()
+                .filter(|&&k| c.sites[k].covers.iter().any(|&(t, _)| in_core(t))),
+        );
         for &g in &c.regions[r].segments {
             region_of_seg.insert(g, r);
         }
+    }
+    if core.is_none() {
+        for &r in regions {
+            segs.extend(&c.regions[r].segments);
+        }
+    } else {
+        // Only the segments some kept option needs (whole paths, so parents stay).
+        let mut need: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+        for &t in &targets {
+            need.extend(c.path(c.targets[t].fibre_seg.flatten()));
+        }
+        for &k in &sites {
+            for var in &c.sites[k].variants {
+                if let SiteBackhaul::Fibre { seg, .. } = var.backhaul {
+                    need.extend(c.path(seg));
+                }
+            }
+        }
+        segs.extend(need.into_iter().filter(|g| region_of_seg.contains_key(g)));
     }
     // Objective weights. The tie-break of `MaxPeople` is scaled so that all costs together
     // weigh less than half a person-year.
@@ -627,14 +724,15 @@ pub(crate) fn solve_mip(
             .flat_map(|&k| c.sites[k].variants.iter().map(|v| v.npc_usd))
             .sum::<f64>();
     let eps = 0.5 / (total_npc + 1.0);
-    let cost_w = |npc: f64, yi: usize| match objective {
+    let cost_w = |npc: f64, charge_usd: f64, yi: usize| match objective {
         Objective::MinCost => npc,
         Objective::MaxPeople => -eps * npc * c.df(years[yi]),
         Objective::MinCostAtPeople(_) => npc * c.df(years[yi]),
+        Objective::Lagrangian(price) => -price * charge_usd,
     };
     let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (ny - yi) as f64;
     let objective_people = |t: usize, yi: usize| {
-        if objective == Objective::MaxPeople {
+        if matches!(objective, Objective::MaxPeople | Objective::Lagrangian(_)) {
             people_w(t, yi)
         } else {
             0.0
@@ -677,7 +775,7 @@ pub(crate) fn solve_mip(
             .map(|yi| {
                 add(
                     &mut pb,
-                    cost_w(c.seg_npc(g), yi),
+                    cost_w(c.seg_npc(g), charge(basis, seg.capex_usd, c.seg_npc(g)), yi),
                     charge(basis, seg.capex_usd, c.seg_npc(g)),
                     region_of_seg[&g],
                     yi,
@@ -695,7 +793,8 @@ pub(crate) fn solve_mip(
                 .map(|yi| {
                     add(
                         &mut pb,
-                        cost_w(opt.npc_usd, yi) + objective_people(t, yi),
+                        cost_w(opt.npc_usd, charge(basis, opt.capex_usd, opt.npc_usd), yi)
+                            + objective_people(t, yi),
                         charge(basis, opt.capex_usd, opt.npc_usd),
                         c.targets[t].region,
                         yi,
@@ -713,7 +812,7 @@ pub(crate) fn solve_mip(
                 .map(|yi| {
                     add(
                         &mut pb,
-                        cost_w(var.npc_usd, yi),
+                        cost_w(var.npc_usd, charge(basis, var.capex_usd, var.npc_usd), yi),
                         charge(basis, var.capex_usd, var.npc_usd),
                         region,
                         yi,
@@ -723,7 +822,7 @@ pub(crate) fn solve_mip(
                 .collect();
             cols.site.insert((k, vi), v);
         }
-        for &(t, _) in &c.sites[k].covers {
+        for &(t, _) in c.sites[k].covers.iter().filter(|&&(t, _)| in_core(t)) {
             let pool = capacity_key(c, inputs, sc, t, Choice::Site(k));
             let v: Vec<usize> = (0..ny)
                 .map(|yi| {
@@ -832,7 +931,9 @@ pub(crate) fn solve_mip(
         // Capacity.
         let mut cap: Vec<(Col, f64)> = Vec::new();
         for &(t, _) in &s.covers {
-            let av = &cols.assign[&(t, k)];
+            let Some(av) = cols.assign.get(&(t, k)) else {
+                continue;
+            };
             cap.extend(av.iter().map(|&i| (h(i), c.targets[t].demand_mbps)));
             for yi in 0..ny {
                 let mut r = cum(av, yi, 1.0);
@@ -879,7 +980,7 @@ pub(crate) fn solve_mip(
         rows += 1;
     }
     let ncols = col_handles.len();
-    let maximise = objective == Objective::MaxPeople;
+    let maximise = matches!(objective, Objective::MaxPeople | Objective::Lagrangian(_));
     let mut model = pb.optimise(if maximise {
         Sense::Maximise
     } else {
@@ -898,6 +999,11 @@ pub(crate) fn solve_mip(
         ("random_seed", model.try_set_option("random_seed", 0)),
     ] {
         r.map_err(|e| PlanError::Solver(format!("HiGHS refused option {name}: {e:?}")))?;
+    }
+    if relax {
+        // Only the value and the usage are read: the interior point method without crossover.
+        let _ = model.try_set_option("solver", "ipm");
+        let _ = model.try_set_option("run_crossover", "off");
     }
     // Threads can only be set before HiGHS's first run in the process; later calls are refused
     // and the first setting stays, which is harmless.

@@ -94,6 +94,7 @@ proptest! {
         budget in 0.0f64..3.0e6,
         cap in 1u32..4,
         demand in 0.01f64..0.3,
+        split in any::<bool>(),
     ) {
         let settlements: Vec<Settlement> = places
             .iter()
@@ -121,7 +122,12 @@ proptest! {
         sc.finance.budget_usd_per_year = budget;
         sc.operators.settlements_per_year = BTreeMap::new();
         sc.operators.default_settlements_per_year = cap;
-        let opts = SolveOptions { mip_rel_gap: 0.0, ..SolveOptions::default() };
+        // `split`: no national model, so `max_people` goes by region (shares, LP bound, fill).
+        let opts = SolveOptions {
+            mip_rel_gap: 0.0,
+            max_national_columns: if split { 0 } else { 60_000 },
+            ..SolveOptions::default()
+        };
         let p = plan(&inputs, &sc, &opts, &|_| {}).unwrap();
         let g = greedy(&inputs, &sc, &opts, &|_| {}).unwrap();
         check_common(&p, &settlements);
@@ -141,6 +147,13 @@ proptest! {
                 prop_assert!(*y >= sc.base_year && *y <= sc.target_year);
             }
             prop_assert!(people_years(&p, sc.target_year) >= people_years(&g, sc.target_year));
+            // The gap is measured against a valid bound: never negative, and it bounds the
+            // greedy baseline too.
+            if let Some(gap) = p.totals.gap {
+                prop_assert!(gap >= 0.0);
+                let py = people_years(&p, sc.target_year) as f64;
+                prop_assert!(people_years(&g, sc.target_year) as f64 <= py * (1.0 + gap) + 1e-6);
+            }
         } else {
             prop_assert!(p.unserved.is_empty());
             prop_assert!(p.totals.npc_usd <= g.totals.npc_usd * (1.0 + 1e-9) + 1e-6,
