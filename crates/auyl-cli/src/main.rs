@@ -66,9 +66,10 @@ enum Command {
     Audit(track::AuditArgs),
     /// Resilience: single points of failure, failure scenarios, redundancy proposals.
     Resilience(resilience::ResilienceArgs),
-    /// Serve the web application (issue 8: the server crate is built, this command is not yet wired).
-    #[command(hide = true)]
+    /// Serve the web application and HTTP API (`--bind ADDR`).
     Serve(serve::ServeArgs),
+    /// Accounts of the web application: add (the first administrator), list, delete.
+    Users(serve::UsersArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -101,6 +102,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit(args) => track::audit(args, &database(&cli.database), json).await,
         Command::Resilience(args) => resilience::run(args, &database(&cli.database), json).await,
         Command::Serve(args) => serve::run(args, &database(&cli.database), json).await,
+        Command::Users(args) => serve::users(args, &database(&cli.database), json).await,
         Command::Layers => {
             output::layers(json);
             Ok(())
@@ -128,6 +130,10 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
+        if matches!(cli.command, Command::Serve(_)) {
+            // The server stops itself on Ctrl-C, letting open requests finish.
+            return run(cli).await;
+        }
         tokio::select! {
             r = run(cli) => r,
             // Dropping the running command drops its open transaction: nothing half-written stays.

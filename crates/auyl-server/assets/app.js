@@ -28,6 +28,9 @@ export async function api(path, opts = {}) {
   if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(opts.body);
+  } else if (opts.raw !== undefined) {
+    headers['content-type'] = opts.contentType || 'application/octet-stream';
+    init.body = opts.raw;
   }
   if (init.method !== 'GET' && state.csrf) headers['x-csrf-token'] = state.csrf;
   const resp = await fetch(path, init);
@@ -144,6 +147,9 @@ async function start() {
     import('./panels/settlement.js'),
     import('./panels/summary.js'),
     import('./panels/users.js'),
+    import('./panels/works.js'),
+    import('./panels/dashboard.js'),
+    import('./panels/plans.js'),
   ]);
   translate(document);
   if (await loadMe()) {

@@ -63,6 +63,13 @@ export function fmtDate(unixS) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(unixS * 1000));
 }
 
+// A day given as YYYY-MM-DD, in the chosen language.
+export function fmtDay(d) {
+  if (!d) return t('common.none');
+  const [y, m, day] = d.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, day)));
+}
+
 // A name object {kk, ru, en, local} in the chosen language, falling back to any other.
 export function pickName(names) {
   if (!names) return '';

@@ -1,6 +1,6 @@
 //! The HTTP API and web application of auyl: axum over [`auyl_store::Store`].
 //!
-//! One module per domain (`auth`, `registry`, and later `plan`, `tracking`, `resilience`), each
+//! One module per domain (`auth`, `registry`, `tracking`, `plans`, and later `resilience`), each
 //! with a `routes(Routes) -> Routes` function that registers its endpoints with an access rule
 //! ([`api::Access`]); [`DOMAINS`] lists them. The OpenAPI 3.1 document (`/api/openapi.json`,
 //! browsable at `/api/docs`) is generated from the same registration, and so is the route table
@@ -18,7 +18,9 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod plans;
 pub mod registry;
+pub mod tracking;
 pub mod web;
 
 pub use api::{Access, RouteInfo, Routes};
@@ -79,7 +81,13 @@ pub struct AppState {
 
 /// The domains of the API, in the order their routes are registered. A new domain module adds
 /// its `routes` function here.
-pub const DOMAINS: &[fn(Routes) -> Routes] = &[web::routes, auth::routes, registry::routes];
+pub const DOMAINS: &[fn(Routes) -> Routes] = &[
+    web::routes,
+    auth::routes,
+    registry::routes,
+    tracking::routes,
+    plans::routes,
+];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -94,6 +102,8 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[web::routes, auth::routes, regist
         (name = "service", description = "Health"),
         (name = "auth", description = "Sign in, sessions, accounts"),
         (name = "registry", description = "Settlements, regions, organisations, imports and exports"),
+        (name = "plans", description = "Stored plans, one plan's settlements, scenario comparison"),
+        (name = "tracking", description = "Works, blockers, KPIs, what waits on whom, operator workbooks, weekly report"),
     )
 )]
 struct ApiDoc;

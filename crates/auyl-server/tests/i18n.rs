@@ -187,6 +187,69 @@ fn families() -> BTreeMap<&'static str, Vec<String>> {
         "origin",
         ["reported", "estimated", "none"].map(String::from).to_vec(),
     );
+    f.insert(
+        "status",
+        auyl_track::Status::ALL
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    );
+    f.insert(
+        "work_kind",
+        auyl_track::WorkKind::ALL
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    );
+    f.insert(
+        "blocker",
+        auyl_track::BlockerReason::ALL
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    );
+    // auyl_track::Outlook has no list of its members: its snake-case names.
+    f.insert(
+        "outlook",
+        ["complete", "on_track", "at_risk", "off_track", "no_pace"]
+            .map(String::from)
+            .to_vec(),
+    );
+    f.insert(
+        "tech",
+        // The access technologies the planner chooses among, and none.
+        ["fibre", "lte", "microwave", "satellite", "none"]
+            .map(String::from)
+            .to_vec(),
+    );
+    f.insert(
+        "track",
+        [
+            "connected",
+            "in_progress",
+            "overdue",
+            "blocked",
+            "planned",
+            "none",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    // The totals of a plan comparison (auyl-server plans::totals_of), besides those by technology.
+    f.insert(
+        "total",
+        [
+            "settlements_served",
+            "people_connected",
+            "capex_usd",
+            "npc_usd",
+            "fibre_km",
+            "new_masts",
+            "microwave_hops",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
     // The summary table's columns: fields of auyl_model::RegionSummary.
     let cols = serde_json::to_value(auyl_model::RegionSummary::default()).unwrap();
     f.insert(

@@ -1,6 +1,6 @@
 // Registry map: region boundaries and settlements drawn from the API on a local style (no
-// tiles from the internet), coloured by kind or by the origin of the population figure, with
-// filters and search. Other domains add their own layers through addOverlay.
+// tiles from the internet), coloured by kind, by the origin of the population figure, by the
+// technology of the latest plan or by the rollout status of tracking, with filters and search.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { registerPanel, api, h, me } from '../app.js';
 import { t, fmtNumber, pickName, lang } from '../i18n.js';
@@ -10,6 +10,12 @@ const KIND_COLORS = { city: '#6a3d9a', town: '#1f78b4', village: '#33a02c', haml
 const ORIGINS = ['reported', 'estimated', 'none'];
 const ORIGIN_COLORS = { reported: '#0b6e99', estimated: '#e69f00', none: '#9a9a9a' };
 const EMPTY = { type: 'FeatureCollection', features: [] };
+export const TECHS = ['fibre', 'lte', 'microwave', 'satellite', 'none'];
+const TECH_COLORS = { fibre: '#0b6e99', lte: '#33a02c', microwave: '#ff7f00', satellite: '#6a3d9a', none: '#b0b0b0' };
+export const TRACK = ['connected', 'in_progress', 'overdue', 'blocked', 'planned', 'none'];
+const TRACK_COLORS = { connected: '#2b7a2b', in_progress: '#1f78b4', overdue: '#e69f00', blocked: '#b3261e', planned: '#8c8c8c', none: '#d0d0d0' };
+// Per settlement id: the latest plan's technology and the tracking status (loaded when used).
+const extra = { technology: null, status: null };
 
 const filters = { region: '', kinds: new Set(KINDS), q: '', minPopulation: '', colorBy: 'kind' };
 let map = null;
@@ -23,6 +29,39 @@ window.auylMap = { get map() { return map; }, get settlements() { return shown.f
 function originExpr() {
   return ['match', ['to-string', ['coalesce', ['get', 'population_estimated'], 'none']],
     'true', ORIGIN_COLORS.estimated, 'false', ORIGIN_COLORS.reported, ORIGIN_COLORS.none];
+}
+
+function matchExpr(prop, keys, colors) {
+  const e = ['match', ['coalesce', ['get', prop], 'none']];
+  for (const k of keys) if (k !== 'none') e.push(k, colors[k]);
+  e.push(colors.none);
+  return e;
+}
+
+function colorExpr() {
+  if (filters.colorBy === 'origin') return originExpr();
+  if (filters.colorBy === 'technology') return matchExpr('technology', TECHS, TECH_COLORS);
+  if (filters.colorBy === 'status') return matchExpr('track_status', TRACK, TRACK_COLORS);
+  return kindExpr();
+}
+
+// Loads what the colouring needs (the plan's technologies, the tracking statuses).
+async function loadExtra() {
+  if (filters.colorBy === 'technology' && !extra.technology) {
+    extra.technology = await api('/api/plans/latest/technologies').catch(() => ({}));
+  }
+  if (filters.colorBy === 'status') {
+    const rows = await api('/api/tracking/settlements');
+    extra.status = Object.fromEntries(rows.map((r) => [r.settlement_id, r.status]));
+  }
+}
+
+function annotate(fc) {
+  for (const f of fc.features) {
+    if (extra.technology) f.properties.technology = extra.technology[f.properties.id] || 'none';
+    if (extra.status) f.properties.track_status = extra.status[f.properties.id] || 'none';
+  }
+  return fc;
 }
 
 function kindExpr() {
@@ -91,6 +130,8 @@ document.addEventListener('auyl:logout', () => {
   if (!map) return;
   regions = null;
   shown = EMPTY;
+  extra.technology = null;
+  extra.status = null;
   map.remove();
   map = null;
   mapReady = null;
@@ -115,7 +156,7 @@ function query() {
 
 // Fetches the settlements for the current filters and draws them.
 export async function reload() {
-  const fc = await api(`/api/settlements?${query()}`);
+  const fc = annotate(await api(`/api/settlements?${query()}`));
   shown = fc;
   if (map && map.getSource('settlements')) map.getSource('settlements').setData(fc);
   document.dispatchEvent(new CustomEvent('auyl:settlements', { detail: fc }));
@@ -132,9 +173,12 @@ export async function focus(lon, lat) {
 export function setRegionFilter(code) { filters.region = code; }
 
 function legend() {
-  const items = filters.colorBy === 'kind'
-    ? KINDS.map((k) => [KIND_COLORS[k], t(`kind.${k}`)])
-    : ORIGINS.map((o) => [ORIGIN_COLORS[o], t(`origin.${o}`)]);
+  const items = {
+    kind: () => KINDS.map((k) => [KIND_COLORS[k], t(`kind.${k}`)]),
+    origin: () => ORIGINS.map((o) => [ORIGIN_COLORS[o], t(`origin.${o}`)]),
+    technology: () => TECHS.map((k) => [TECH_COLORS[k], t(`tech.${k}`)]),
+    status: () => TRACK.map((k) => [TRACK_COLORS[k], t(`track.${k}`)]),
+  }[filters.colorBy]();
   return h('div', { class: 'legend', 'data-testid': 'legend' },
     items.map(([c, label]) => h('div', {}, h('span', { class: 'dot', style: `background:${c}` }), label)));
 }
@@ -160,7 +204,9 @@ async function render(el) {
   const search = h('input', { type: 'search', name: 'q', value: filters.q, placeholder: t('filter.search_placeholder'), 'data-testid': 'search' });
   const colorBy = h('select', { name: 'color_by', 'data-testid': 'color-by' },
     h('option', { value: 'kind', i18n: 'map.color_by_kind' }),
-    h('option', { value: 'origin', i18n: 'map.color_by_origin' }));
+    h('option', { value: 'origin', i18n: 'map.color_by_origin' }),
+    h('option', { value: 'technology', i18n: 'map.color_by_technology' }),
+    h('option', { value: 'status', i18n: 'map.color_by_status' }));
   colorBy.value = filters.colorBy;
   const legendBox = h('div', {}, legend());
   const count = h('p', { class: 'muted', 'data-testid': 'shown-count' });
@@ -183,12 +229,16 @@ async function render(el) {
   regionSel.addEventListener('change', () => { filters.region = regionSel.value; apply(); });
   minPop.addEventListener('input', () => { filters.minPopulation = minPop.value; apply(); });
   search.addEventListener('input', () => { filters.q = search.value; apply(); });
-  colorBy.addEventListener('change', () => {
+  colorBy.addEventListener('change', async () => {
     filters.colorBy = colorBy.value;
-    map.setPaintProperty('settlements', 'circle-color', filters.colorBy === 'kind' ? kindExpr() : originExpr());
+    await loadExtra();
+    showCount(await reload());
+    map.setPaintProperty('settlements', 'circle-color', colorExpr());
     legendBox.replaceChildren(legend());
+    document.dispatchEvent(new CustomEvent('auyl:colored', { detail: filters.colorBy }));
   });
-  map.setPaintProperty('settlements', 'circle-color', filters.colorBy === 'kind' ? kindExpr() : originExpr());
+  await loadExtra();
+  map.setPaintProperty('settlements', 'circle-color', colorExpr());
 
   el.append(
     h('h2', { i18n: 'map.title' }),

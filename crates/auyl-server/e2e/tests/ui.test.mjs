@@ -3,8 +3,10 @@
 // data with one account per role and passes:
 //   AUYL_URL        base URL of the server
 //   AUYL_USERS      JSON {role: name}
-//   AUYL_PASSWORD   the accounts' password
+//   AUYL_PASSWORDS  JSON {role: password}
 //   AUYL_AKIMAT_REGION  region code of the akimat officer
+//   AUYL_OPERATOR   organisation id of the operator engineer
+//   AUYL_BAD_WORKBOOK  the operator's workbook with a bad status in row 2
 //   AUYL_CHROMIUM   the browser (default /usr/bin/chromium)
 //   AUYL_ARTIFACTS  folder for screenshots
 import { test, before, after } from 'node:test';
@@ -15,8 +17,10 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.AUYL_URL;
 const USERS = JSON.parse(process.env.AUYL_USERS || '{}');
-const PASSWORD = process.env.AUYL_PASSWORD;
+const PASSWORDS = JSON.parse(process.env.AUYL_PASSWORDS || '{}');
 const REGION = process.env.AUYL_AKIMAT_REGION;
+const OPERATOR = process.env.AUYL_OPERATOR;
+const BAD_WORKBOOK = process.env.AUYL_BAD_WORKBOOK;
 const EXE = process.env.AUYL_CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = process.env.AUYL_ARTIFACTS || path.join(import.meta.dirname, '..', 'test-results');
 const DICT = Object.fromEntries(['kk', 'ru', 'en'].map((l) => [l, JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'assets', 'i18n', `${l}.json`), 'utf8'))]));
@@ -40,7 +44,10 @@ async function newPage(lang = 'en') {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('sourcemap') && !m.text().includes('.map')) errors.push(m.text()); });
+  // Failed requests are reported with their address (the console message has none); the one
+  // expected failure is the session check before signing in.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('sourcemap') && !m.text().includes('.map') && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400 && !(r.status() === 401 && r.url().endsWith('/api/auth/me'))) errors.push(`${r.status()} ${r.url()}`); });
   await page.addInitScript((l) => localStorage.setItem('auyl.lang', l), lang);
   await page.goto(BASE);
   await page.waitForSelector('body[data-ready="true"]');
@@ -50,7 +57,7 @@ async function newPage(lang = 'en') {
 async function login(page, role) {
   await page.waitForSelector('#login:not([hidden])');
   await page.fill('#login-form input[name=name]', USERS[role]);
-  await page.fill('#login-form input[name=password]', PASSWORD);
+  await page.fill('#login-form input[name=password]', PASSWORDS[role]);
   await page.click('#login-form button[type=submit]');
   await page.waitForSelector('#login', { state: 'hidden' });
 }
@@ -159,13 +166,19 @@ test('search finds a settlement and its page opens', async () => {
 });
 
 test('the akimat officer cannot open a settlement outside its region', async () => {
+  // A settlement of another region, as the viewer sees the registry.
+  const v = await newPage('en');
+  await login(v.page, 'viewer');
+  const all = await apiJson(v.page, '/api/settlements');
+  const outside = all.features.find((f) => f.properties.region_code && f.properties.region_code !== REGION).properties.id;
+  await v.context.close();
   const { page, context } = await newPage('en');
   await login(page, 'akimat_officer');
   await mapState(page);
-  const resp = await page.evaluate(async () => {
-    const r = await fetch('/api/settlements/osm:n5130957141');
+  const resp = await page.evaluate(async (id) => {
+    const r = await fetch(`/api/settlements/${encodeURIComponent(id)}`);
     return { status: r.status, body: await r.json() };
-  });
+  }, outside);
   assert.ok([403, 404].includes(resp.status), JSON.stringify(resp));
   await context.close();
 });
@@ -233,5 +246,115 @@ test('the summary panel lists the regions with localised numbers', async () => {
   assert.equal(total[0], DICT.ru['summary.total']);
   assert.equal(total[1], new Intl.NumberFormat('ru-RU').format(sum.total.settlements));
   await shot(page, 'summary-ru');
+  await context.close();
+});
+
+async function apiSend(page, p, method, body) {
+  return page.evaluate(async ([u, m, b]) => {
+    const csrf = document.cookie.split('; ').find((c) => c.startsWith('auyl_csrf=')).split('=')[1];
+    const r = await fetch(u, { method: m, headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(b) });
+    return { status: r.status, body: await r.json() };
+  }, [p, method, body]);
+}
+
+test('an operator blocks a work on its settlement page and the analyst sees it on the dashboard', async () => {
+  const analyst = await newPage('en');
+  await login(analyst.page, 'ministry_analyst');
+  await mapState(analyst.page);
+  const before = (await apiJson(analyst.page, '/api/tracking/kpis')).kpis.works_by_status.blocked || 0;
+  await analyst.page.click('#nav a[data-panel=dashboard]');
+  await analyst.page.waitForSelector('[data-testid=works-by-status] tr[data-status=blocked]');
+  assert.equal(await analyst.page.textContent('[data-testid=works-by-status] tr[data-status=blocked] td.num'), before.toLocaleString('en-GB'));
+  const regionRows = await analyst.page.$$eval('[data-testid=kpi-regions] tbody tr', (trs) => trs.length);
+  assert.ok(regionRows > 5, `${regionRows} regions on the dashboard`);
+  await shot(analyst.page, 'dashboard-before');
+
+  const op = await newPage('en');
+  await login(op.page, 'operator_engineer');
+  await mapState(op.page);
+  const mine = await apiJson(op.page, '/api/works?editable=true&status=planned&limit=1');
+  assert.ok(mine.works.length === 1, `the operator has planned works: ${JSON.stringify(mine)}`);
+  const work = mine.works[0];
+  assert.equal(work.responsible_id, OPERATOR);
+  await op.page.goto(`${BASE}#/settlement/${encodeURIComponent(work.settlement_ids[0])}`);
+  const card = `[data-work="${work.id}"]`;
+  await op.page.waitForSelector(`${card} [data-testid=work-status-select]`);
+  // Only the operator's own works are on its settlement page.
+  const shown = await op.page.$$eval('[data-testid=settlement-works] .work', (ws) => ws.length);
+  const ownHere = (await apiJson(op.page, `/api/works?settlement=${encodeURIComponent(work.settlement_ids[0])}`)).works;
+  assert.equal(shown, ownHere.length);
+  assert.ok(ownHere.every((w) => w.responsible_id === OPERATOR));
+  await op.page.selectOption(`${card} [data-testid=work-status-select]`, 'blocked');
+  await op.page.selectOption(`${card} select[name=reason]`, 'equipment');
+  await op.page.fill(`${card} [data-testid=work-comment]`, 'modems have not arrived');
+  await op.page.click(`${card} [data-testid=work-save]`);
+  await op.page.waitForSelector(`${card}[data-status=blocked]`);
+  assert.equal(await op.page.textContent(`${card} [data-testid=work-status]`), DICT.en['status.blocked']);
+  await shot(op.page, 'operator-blocks-work');
+
+  // A stale edit of the same work (made from the old version) is refused with the current state.
+  const stale = await apiSend(op.page, '/api/works', 'PATCH', { work_id: work.id, version: work.version, comment: 'stale' });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.body.details.current.status, 'blocked');
+
+  await analyst.page.click('#nav a[data-panel=map]');
+  await analyst.page.click('#nav a[data-panel=dashboard]');
+  await analyst.page.waitForFunction((want) => {
+    const td = document.querySelector('[data-testid=works-by-status] tr[data-status=blocked] td.num');
+    return td && td.textContent === want;
+  }, (before + 1).toLocaleString('en-GB'));
+  const waiting = await analyst.page.textContent('[data-testid=waiting-summary]');
+  assert.ok(waiting.includes(OPERATOR), waiting);
+  await shot(analyst.page, 'dashboard-after');
+  // Its history names the operator's account.
+  const hist = await apiJson(analyst.page, `/api/works/history?id=${encodeURIComponent(work.id)}`);
+  assert.ok(hist.some((e) => e.who === USERS.operator_engineer && e.field === 'status' && e.new === 'blocked'), JSON.stringify(hist));
+  await analyst.context.close();
+  await op.context.close();
+});
+
+test('a bad workbook is refused with its row error shown', async () => {
+  assert.ok(BAD_WORKBOOK && fs.existsSync(BAD_WORKBOOK), 'AUYL_BAD_WORKBOOK is not a file');
+  const { page, context } = await newPage('ru');
+  await login(page, 'operator_engineer');
+  await mapState(page);
+  await page.click('#nav a[data-panel=works]');
+  await page.waitForSelector('[data-testid=upload-file]');
+  const href = await page.getAttribute('[data-testid=template-download]', 'href');
+  assert.equal(href, '/api/tracking/template');
+  await page.setInputFiles('[data-testid=upload-file]', BAD_WORKBOOK);
+  await page.waitForSelector('[data-testid=upload-errors] tbody tr');
+  const rows = await page.$$eval('[data-testid=upload-errors] tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.equal(rows.length, 1, JSON.stringify(rows));
+  assert.equal(rows[0][0], '2');
+  assert.ok(rows[0][1].includes('status') && rows[0][2].includes('almost'), JSON.stringify(rows));
+  const msg = await page.textContent('[data-testid=upload-error]');
+  assert.ok(msg.startsWith(DICT.ru['works.upload_refused'].split('{')[0]), msg);
+  await shot(page, 'upload-bad-workbook-ru');
+  await context.close();
+});
+
+test('the akimat officer has its waiting list and cannot change an operator work', async () => {
+  const { page, context } = await newPage('kk');
+  await login(page, 'akimat_officer');
+  await mapState(page);
+  const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.panel));
+  assert.ok(nav.includes('waiting') && nav.includes('works') && nav.includes('dashboard'), nav.join());
+  await page.click('#nav a[data-panel=waiting]');
+  await page.waitForSelector('[data-panel=waiting] h2');
+  const api = await apiJson(page, '/api/tracking/waiting');
+  const n = api.waiting.reduce((a, g) => a + g.works.length, 0);
+  assert.ok(api.waiting.every((g) => g.who_must_act.startsWith('akimat:')), JSON.stringify(api.waiting.map((g) => g.who_must_act)));
+  if (n > 0) {
+    const rows = await page.$$eval('[data-testid=waiting-list] tbody tr', (trs) => trs.length);
+    assert.equal(rows, n);
+  }
+  await shot(page, 'akimat-waiting-kk');
+  const works = (await apiJson(page, '/api/works?limit=1000')).works;
+  const foreign = works.find((w) => !w.editable && !['land_allotment', 'power_connection'].includes(w.kind));
+  assert.ok(foreign, 'the akimat sees operator works in its region');
+  const r = await apiSend(page, '/api/works', 'PATCH', { work_id: foreign.id, version: foreign.version, comment: 'x' });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.code, 'out_of_scope');
   await context.close();
 });

@@ -1,5 +1,7 @@
 //! Shared test support: a store loaded with the demo's organisations, regions and settlements,
-//! one account per role, and requests through the real router (no network).
+//! the tracking fixture plan (crates/auyl-track/tests/fixtures/plan_small.json: six demo
+//! settlements in Abai and Akmola) stored with its works, one account per role, and requests
+//! through the real router (no network).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use auyl_io::ImportOptions;
@@ -77,9 +79,56 @@ pub async fn add_user(store: &Store, name: &str, role: RoleName) {
     .unwrap();
 }
 
+/// The tracking fixture plan (six real demo settlements, every kind of work).
+pub fn fixture_plan() -> auyl_model::Plan {
+    let p = auyl_testkit::repo_root().join("crates/auyl-track/tests/fixtures/plan_small.json");
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
+/// Stores the fixture plan and the works generated from it.
+pub async fn load_tracking(store: &Store) {
+    let plan = fixture_plan();
+    store
+        .save_plan(
+            &plan,
+            &auyl_store::PlanMeta {
+                created_at: "2026-01-02T00:00:00Z",
+                created_by: Some("test"),
+                scenario_text: None,
+            },
+        )
+        .await
+        .unwrap();
+    let regions: std::collections::HashMap<String, Option<String>> = store
+        .load(Layer::Settlements)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(auyl_model::Record::into_settlement)
+        .map(|s| (s.id.0, s.region_code))
+        .collect();
+    let g = auyl_track::generate(&plan, &auyl_track::Durations::default(), &|id| {
+        regions.get(id.as_str()).cloned().flatten()
+    })
+    .unwrap();
+    let on = auyl_track::parse_date("2026-01-02").unwrap();
+    store
+        .insert_generated(
+            &g,
+            &auyl_track::EditContext {
+                who: "test".into(),
+                at: "2026-01-02T00:00:00Z".into(),
+                on,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 pub async fn env_on(db: auyl_testkit::TestDb, config: Config) -> Env {
     let store = Store::open(&db.url).await.unwrap();
     load_demo(&store).await;
+    load_tracking(&store).await;
     for (letter, role) in ROLES {
         add_user(
             &store,
@@ -136,6 +185,42 @@ impl Env {
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         (status, json, headers)
+    }
+
+    /// A request with a JSON body and a bearer token.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        letter: Option<char>,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(l) = letter {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {}", self.token(l)));
+        }
+        let (s, v, _) = self
+            .call(b.body(Body::from(body.to_string())).unwrap())
+            .await;
+        (s, v)
+    }
+
+    /// GET of a file with a bearer token: status and bytes.
+    pub async fn get_bytes(&self, path: &str, letter: char) -> (StatusCode, Vec<u8>) {
+        let req = Request::get(path)
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.token(letter)),
+            )
+            .body(Body::empty())
+            .unwrap();
+        let resp = self.app.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec())
     }
 
     /// GET with a bearer token (None: anonymous).
