@@ -380,8 +380,8 @@ fn lexicographic(
 /// An upper bound on the people-years of any plan: with the yearly budgets priced at `price`
 /// people-years per USD and the build capacities dropped, the regions separate; the sum of
 /// their LP values plus the price times the budgets bounds the MIP (weak duality). The price
-/// starts at the greedy baseline's people-years per budget dollar and follows the subgradient
-/// (budget used by the LPs against the budgets) for a few steps; the least bound is kept.
+/// starts at the greedy baseline's people-years per budget dollar and is bisected on the
+/// subgradient (budget the LPs use against the budgets) for a few steps; the least bound is kept.
 /// Returns the bound (NaN when no step finished) and the steps taken.
 #[allow(clippy::too_many_arguments)]
 fn lagrangian_bound(
@@ -394,19 +394,28 @@ fn lagrangian_bound(
     time_s: f64,
     log: &mut SolveLog,
 ) -> Result<(f64, usize), PlanError> {
-    const STEPS: usize = 5;
+    const STEPS: usize = 8;
     let budgets: f64 = sc.years().iter().map(|&y| sc.budget_usd(y)).sum();
     let ny = sc.years().len();
     let total_cols = solve::column_count(c, regions, ny).max(1);
     let mut price = greedy_people_years.max(1.0) / budgets.max(1.0);
     let mut best = f64::INFINITY;
     let mut steps = 0;
+    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+    let t0 = opts.clock.map(|f| f());
     for _ in 0..STEPS {
+        if let (Some(t0), Some(f)) = (t0, opts.clock)
+            && steps > 0
+            && f() - t0 > time_s
+        {
+            break;
+        }
         let (mut total, mut used) = (0.0, 0.0);
         let mut ok = true;
         for &r in regions {
             let cols = solve::column_count(c, &[r], ny);
-            let limit = time_s / STEPS as f64 * cols as f64 / total_cols as f64;
+            // At least a second each: a region LP is small, but the machine may be shared.
+            let limit = (time_s / STEPS as f64 * cols as f64 / total_cols as f64).max(2.0);
             let res = solve::solve_mip(
                 c,
                 inputs,
@@ -416,7 +425,7 @@ fn lagrangian_bound(
                 Objective::Lagrangian(price),
                 true,
                 None,
-                limit.max(0.2),
+                limit,
                 opts,
             )?;
             log.record(&res);
@@ -436,12 +445,22 @@ fn lagrangian_bound(
         }
         steps += 1;
         best = best.min(total + price * budgets);
-        if budgets <= 0.0 {
-            price *= 4.0;
-        } else if used <= 0.0 {
-            price /= 2.0;
+        // The bound is convex in the price and least where the LPs spend the budgets:
+        // bisect (geometrically) between a price they overspend at and one they underspend at.
+        if used > budgets {
+            lo = price;
+            price = if hi.is_finite() {
+                (lo * hi).sqrt()
+            } else {
+                price * 4.0
+            };
         } else {
-            price *= (used / budgets).clamp(0.25, 4.0).powf(0.7);
+            hi = price;
+            price = if lo > 0.0 {
+                (lo * hi).sqrt()
+            } else {
+                price / 4.0
+            };
         }
     }
     Ok((
@@ -585,7 +604,7 @@ fn max_people(
             opts,
             regions,
             people_years_all(c, sc, &greedy),
-            0.3 * time,
+            0.35 * time,
             log,
         )?;
         // Columns only for the settlements the greedy connects and as many again of the best
@@ -595,13 +614,23 @@ fn max_people(
         // from a share it can at least match; what it saves goes back to the national pot.
         let usage = solve::usage(c, inputs, sc, &greedy);
         let shares = lp_shares(c, sc, &national, &usage, regions);
-        let rest = (time - 0.3 * time).max(0.0);
+        let rest = (time - 0.35 * time).max(0.0);
+        // With a clock, the time a region leaves unused passes on to the regions after it.
+        let region_start = opts.clock.map(|f| f());
+        let mut cols_done = 0usize;
         let mut out = Selection::empty(c);
         let mut kept_greedy = 0usize;
         for (i, &r) in regions.iter().enumerate() {
             progress(Progress::stage("mip", i + 1, regions.len() + 1));
             let cols = solve::column_count(c, &[r], ny);
-            let limit = rest * cols as f64 / total_cols as f64;
+            let limit = match (region_start, opts.clock) {
+                (Some(t0), Some(f)) => {
+                    let left = (rest - (f() - t0)).max(0.0);
+                    left * cols as f64 / (total_cols - cols_done).max(1) as f64
+                }
+                _ => rest * cols as f64 / total_cols as f64,
+            };
+            cols_done += cols;
             let Some(lim) = shares.get(&r) else { continue };
             let targets = &c.regions[r].targets;
             let g_score = people_years(c, sc, &greedy, targets);

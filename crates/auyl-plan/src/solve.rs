@@ -671,12 +671,16 @@ pub(crate) fn solve_mip(
     let phased = objective != Objective::MinCost;
     let in_core = |t: usize| core.is_none_or(|m| m[t]);
     let basis = sc.finance.budget_basis;
-    let years: Vec<i32> = if phased {
+    // With one price for every year's budget and no other limit, building earlier is never
+    // worse, so the Lagrangian model needs the first year only (counting every plan year).
+    let lagrangian = matches!(objective, Objective::Lagrangian(_));
+    let years: Vec<i32> = if phased && !lagrangian {
         sc.years()
     } else {
         vec![sc.base_year]
     };
     let ny = years.len();
+    let span = if lagrangian { sc.years().len() } else { ny };
     let mut targets: Vec<usize> = Vec::new();
     let mut segs: Vec<usize> = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
@@ -730,7 +734,7 @@ pub(crate) fn solve_mip(
         Objective::MinCostAtPeople(_) => npc * c.df(years[yi]),
         Objective::Lagrangian(price) => -price * charge_usd,
     };
-    let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (ny - yi) as f64;
+    let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (span - yi) as f64;
     let objective_people = |t: usize, yi: usize| {
         if matches!(objective, Objective::MaxPeople | Objective::Lagrangian(_)) {
             people_w(t, yi)

@@ -334,4 +334,24 @@ fn max_people_under_a_tight_budget_beats_greedy_and_satellite_only() {
         solved.gap,
         solved.method
     );
+    // By region (as the national plan goes): never below greedy, and the Lagrangian bound it
+    // reports is valid: at or above the exact optimum found above.
+    let split = SolveOptions {
+        max_national_columns: 0,
+        ..exact()
+    };
+    let by_region = output::choose(&c, &inp, &sc, &split, &|_| {}, true).unwrap();
+    let theirs = people_years(&by_region.sel);
+    assert!(theirs >= people_years(&greedy), "{}", by_region.method);
+    assert!(theirs <= ours + 1e-6);
+    let gap = by_region.gap.expect(&by_region.method);
+    let bound = theirs * (1.0 + gap);
+    assert!(
+        bound >= ours - 1e-6,
+        "bound {bound} < optimum {ours} ({})",
+        by_region.method
+    );
+    for (y, used) in by_region.sel.charge_by_year(&c, sc.finance.budget_basis) {
+        assert!(used <= sc.budget_usd(y) + 1e-6);
+    }
 }
