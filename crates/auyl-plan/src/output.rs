@@ -377,12 +377,12 @@ fn lexicographic(
     Ok((Some(s1), bound))
 }
 
-/// An upper bound on the people-years of any plan: with the yearly budgets priced at `price`
-/// people-years per USD and the build capacities dropped, the regions separate; the sum of
-/// their LP values plus the price times the budgets bounds the MIP (weak duality). The price
-/// starts at the greedy baseline's people-years per budget dollar and is bisected on the
-/// subgradient (budget the LPs use against the budgets) for a few steps; the least bound is kept.
-/// Returns the bound (NaN when no step finished) and the steps taken.
+/// An upper bound on the people-years of any plan: with each year's budget priced (people-years
+/// per USD) and the build capacities dropped, the regions separate; the sum of their LP values
+/// plus the prices times the budgets bounds the MIP (weak duality). Each year's price starts at
+/// the people-years per budget dollar the greedy baseline gets in that year and moves
+/// multiplicatively on its subgradient (budget the LPs use against the budget); the least bound
+/// is kept. Returns the bound (NaN when no step finished) and the steps taken.
 #[allow(clippy::too_many_arguments)]
 fn lagrangian_bound(
     c: &Candidates,
@@ -390,27 +390,40 @@ fn lagrangian_bound(
     sc: &Scenario,
     opts: &SolveOptions<'_>,
     regions: &[usize],
-    greedy_people_years: f64,
+    greedy: &Selection,
     time_s: f64,
     log: &mut SolveLog,
 ) -> Result<(f64, usize), PlanError> {
     const STEPS: usize = 8;
-    let budgets: f64 = sc.years().iter().map(|&y| sc.budget_usd(y)).sum();
-    let ny = sc.years().len();
+    let years = sc.years();
+    let ny = years.len().min(solve::MAX_PLAN_YEARS);
+    let budgets: Vec<f64> = years.iter().map(|&y| sc.budget_usd(y)).collect();
     let total_cols = solve::column_count(c, regions, ny).max(1);
-    let mut price = greedy_people_years.max(1.0) / budgets.max(1.0);
+    let mut price = [0.0f64; solve::MAX_PLAN_YEARS];
+    for (yi, &y) in years.iter().enumerate().take(ny) {
+        let py: f64 = greedy
+            .choice
+            .iter()
+            .enumerate()
+            .filter_map(|(t, ch)| {
+                ch.filter(|&(_, yy)| yy == y)
+                    .map(|_| c.targets[t].people as f64 * (ny - yi) as f64)
+            })
+            .sum();
+        price[yi] = py.max(1.0) / budgets[yi].max(1.0);
+    }
     let mut best = f64::INFINITY;
     let mut steps = 0;
-    let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let t0 = opts.clock.map(|f| f());
-    for _ in 0..STEPS {
+    for step in 0..STEPS {
         if let (Some(t0), Some(f)) = (t0, opts.clock)
             && steps > 0
             && f() - t0 > time_s
         {
             break;
         }
-        let (mut total, mut used) = (0.0, 0.0);
+        let mut total = 0.0;
+        let mut used = vec![0.0; ny];
         let mut ok = true;
         for &r in regions {
             let cols = solve::column_count(c, &[r], ny);
@@ -432,7 +445,11 @@ fn lagrangian_bound(
             match &res.lp_use {
                 Some(u) => {
                     total += res.objective;
-                    used += u.budget.values().sum::<f64>();
+                    for (&(_, yi), v) in &u.budget {
+                        if yi < ny {
+                            used[yi] += v;
+                        }
+                    }
                 }
                 None => {
                     ok = false;
@@ -444,23 +461,19 @@ fn lagrangian_bound(
             break;
         }
         steps += 1;
-        best = best.min(total + price * budgets);
-        // The bound is convex in the price and least where the LPs spend the budgets:
-        // bisect (geometrically) between a price they overspend at and one they underspend at.
-        if used > budgets {
-            lo = price;
-            price = if hi.is_finite() {
-                (lo * hi).sqrt()
+        let value = total + (0..ny).map(|yi| price[yi] * budgets[yi]).sum::<f64>();
+        best = best.min(value);
+        // Smaller steps as it goes.
+        let alpha = 0.8 / (1.0 + step as f64 * 0.5);
+        for yi in 0..ny {
+            let ratio = if budgets[yi] <= 0.0 {
+                4.0
+            } else if used[yi] <= 0.0 {
+                0.25
             } else {
-                price * 4.0
+                (used[yi] / budgets[yi]).clamp(0.25, 4.0)
             };
-        } else {
-            hi = price;
-            price = if lo > 0.0 {
-                (lo * hi).sqrt()
-            } else {
-                price / 4.0
-            };
+            price[yi] *= ratio.powf(alpha);
         }
     }
     Ok((
@@ -597,16 +610,8 @@ fn max_people(
         )
     } else {
         progress(Progress::stage("mip", 0, regions.len() + 1));
-        let (bound, iterations) = lagrangian_bound(
-            c,
-            inputs,
-            sc,
-            opts,
-            regions,
-            people_years_all(c, sc, &greedy),
-            0.35 * time,
-            log,
-        )?;
+        let (bound, iterations) =
+            lagrangian_bound(c, inputs, sc, opts, regions, &greedy, 0.35 * time, log)?;
         // Columns only for the settlements the greedy connects and as many again of the best
         // others by people per stand-alone charge (plus 50 per region).
         let core = solve::core_targets(c, sc, &greedy, 50 * regions.len());

@@ -471,7 +471,12 @@ pub(crate) fn greedy_max_people(
     sel
 }
 
+/// Most plan years a scenario may span (`target_year − base_year ≤ 30`).
+pub(crate) const MAX_PLAN_YEARS: usize = 31;
+
 /// What a MIP optimises.
+// Built a few hundred times per plan: a 256-byte copy is cheaper than the indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Objective {
     /// Least net present cost with every target served, one period (`min_cost`).
@@ -481,10 +486,11 @@ pub(crate) enum Objective {
     /// Least discounted net present cost under the limits among plans of at least these
     /// people-years (the second stage of the lexicographic `max_people`).
     MinCostAtPeople(f64),
-    /// People-years minus this price (people-years per USD) times the budget charge, with no
-    /// budget or capacity rows: the Lagrangian relaxation of `MaxPeople`, whose LP value plus the
-    /// price times the budgets bounds the people-years of every plan.
-    Lagrangian(f64),
+    /// People-years minus the price of its year's budget (people-years per USD; index = plan
+    /// year − base year, at most 31 plan years) times the budget charge, with no budget or
+    /// capacity rows: the Lagrangian relaxation of `MaxPeople`, whose LP value plus the prices
+    /// times the budgets bounds the people-years of every plan.
+    Lagrangian([f64; MAX_PLAN_YEARS]),
 }
 
 /// The targets worth a column in a budget-limited model: those `sel` connects and, of the
@@ -671,16 +677,12 @@ pub(crate) fn solve_mip(
     let phased = objective != Objective::MinCost;
     let in_core = |t: usize| core.is_none_or(|m| m[t]);
     let basis = sc.finance.budget_basis;
-    // With one price for every year's budget and no other limit, building earlier is never
-    // worse, so the Lagrangian model needs the first year only (counting every plan year).
-    let lagrangian = matches!(objective, Objective::Lagrangian(_));
-    let years: Vec<i32> = if phased && !lagrangian {
+    let years: Vec<i32> = if phased {
         sc.years()
     } else {
         vec![sc.base_year]
     };
     let ny = years.len();
-    let span = if lagrangian { sc.years().len() } else { ny };
     let mut targets: Vec<usize> = Vec::new();
     let mut segs: Vec<usize> = Vec::new();
     let mut sites: Vec<usize> = Vec::new();
@@ -732,9 +734,9 @@ pub(crate) fn solve_mip(
         Objective::MinCost => npc,
         Objective::MaxPeople => -eps * npc * c.df(years[yi]),
         Objective::MinCostAtPeople(_) => npc * c.df(years[yi]),
-        Objective::Lagrangian(price) => -price * charge_usd,
+        Objective::Lagrangian(price) => -price[yi.min(MAX_PLAN_YEARS - 1)] * charge_usd,
     };
-    let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (span - yi) as f64;
+    let people_w = |t: usize, yi: usize| c.targets[t].people as f64 * (ny - yi) as f64;
     let objective_people = |t: usize, yi: usize| {
         if matches!(objective, Objective::MaxPeople | Objective::Lagrangian(_)) {
             people_w(t, yi)
