@@ -66,7 +66,7 @@ async function render(el, ctx) {
       h('td', { class: 'num' }, pct(p.settlements_connected, p.settlements_due)),
       h('td', { class: 'num' }, fmtNumber(p.people_connected)),
       h('td', {}, outlook.has(code) ? t(`outlook.${outlook.get(code).outlook}`) : t('common.none'))));
-    body.replaceChildren(
+    body.replaceChildren(...[
       d.simulated ? h('p', { class: 'banner', i18n: 'dash.simulated', 'data-testid': 'simulated' }) : null,
       h('div', { class: 'tiles', 'data-testid': 'kpi-tiles' },
         h('div', { class: 'tile' }, h('div', { class: 'big', 'data-testid': 'kpi-connected' }, fmtNumber(tot.settlements_connected)),
@@ -86,7 +86,7 @@ async function render(el, ctx) {
         h('tbody', {}, regionRows)),
       h('h3', { i18n: 'dash.waiting' }),
       waitingTable(k.waiting.slice(0, 20)),
-    );
+    ].filter(Boolean));
   };
   dateInput.addEventListener('change', load);
   const reports = ['administrator', 'ministry_analyst', 'viewer'].includes(user.role)

@@ -21,7 +21,7 @@ function workCard(w, onChange) {
   const box = h('div', { class: 'work', 'data-work': w.id, 'data-status': w.status });
   const draw = (work) => {
     box.dataset.status = work.status;
-    box.replaceChildren(
+    box.replaceChildren(...[
       h('div', { class: 'work-head' },
         h('strong', {}, t(`work_kind.${work.kind}`)),
         h('span', { class: `badge status-${work.status}`, 'data-testid': 'work-status' }, t(`status.${work.status}`)),
@@ -33,7 +33,7 @@ function workCard(w, onChange) {
       work.comment ? h('div', {}, work.comment) : null,
       work.editable ? editForm(work, (saved) => { draw(saved); if (onChange) onChange(saved); }) : null,
       historyLink(work),
-    );
+    ].filter(Boolean));
   };
   draw(w);
   return box;
@@ -121,7 +121,9 @@ function workbookBox(ctx, orgs) {
       out.append(h('p', { class: 'ok', 'data-testid': 'upload-ok' }, t('works.uploaded', { rows: fmtNumber(r.rows_changed), fields: fmtNumber(r.changes.length) })));
       document.dispatchEvent(new CustomEvent('auyl:works-changed'));
     } catch (e) {
-      out.append(h('p', { class: 'error', role: 'alert', 'data-testid': 'upload-error' }, t(e.code === 'conflict' ? 'works.upload_stale' : 'works.upload_refused', { message: e.message })));
+      const rows = (e.details && e.details.rows) || [];
+      const message = rows.length ? t('works.rows_refused', { n: fmtNumber(rows.length) }) : e.message;
+      out.append(h('p', { class: 'error', role: 'alert', 'data-testid': 'upload-error' }, t(e.code === 'conflict' ? 'works.upload_stale' : 'works.upload_refused', { message })));
       if (e.details && e.details.rows) out.append(rowErrors(e.details.rows));
     }
     file.value = '';

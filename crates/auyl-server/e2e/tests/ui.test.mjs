@@ -358,3 +358,59 @@ test('the akimat officer has its waiting list and cannot change an operator work
   assert.equal(r.body.code, 'out_of_scope');
   await context.close();
 });
+
+test('the map colours settlements by the plan technology and by rollout status', async () => {
+  const { page, context, errors } = await newPage('en');
+  await login(page, 'ministry_analyst');
+  await mapState(page);
+  const techs = await apiJson(page, '/api/plans/latest/technologies');
+  await page.selectOption('[data-testid=color-by]', 'technology');
+  await page.waitForFunction(() => window.auylMap.map.queryRenderedFeatures({ layers: ['settlements'] }).some((f) => f.properties.technology && f.properties.technology !== 'none'));
+  const drawn = await page.evaluate(() => window.auylMap.map.queryRenderedFeatures({ layers: ['settlements'] }).map((f) => [f.properties.id, f.properties.technology]));
+  // Every drawn settlement carries the plan's decision (or none when the plan leaves it out).
+  for (const [id, tech] of drawn) assert.equal(tech, techs[id] || 'none', id);
+  const legend = await page.textContent('[data-testid=legend]');
+  assert.ok(legend.includes(DICT.en['tech.fibre']) && legend.includes(DICT.en['tech.satellite']), legend);
+  await shot(page, 'map-by-technology');
+  const statuses = await apiJson(page, '/api/tracking/settlements');
+  const byId = Object.fromEntries(statuses.map((s) => [s.settlement_id, s.status]));
+  await page.selectOption('[data-testid=color-by]', 'status');
+  await page.waitForFunction(() => window.auylMap.map.queryRenderedFeatures({ layers: ['settlements'] }).some((f) => f.properties.track_status === 'connected'));
+  const st = await page.evaluate(() => window.auylMap.map.queryRenderedFeatures({ layers: ['settlements'] }).map((f) => [f.properties.id, f.properties.track_status]));
+  const agree = st.filter(([id, s]) => s === (byId[id] || 'none')).length;
+  assert.equal(agree, st.length);
+  assert.ok(await page.textContent('[data-testid=legend]').then((l) => l.includes(DICT.en['track.connected'])));
+  await shot(page, 'map-by-status');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('plans are listed and compared, and the settlement page shows the plan read-only to a viewer', async () => {
+  const { page, context, errors } = await newPage('kk');
+  await login(page, 'viewer');
+  await mapState(page);
+  await page.click('#nav a[data-panel=plans]');
+  await page.waitForSelector('[data-testid=plans-table] tbody tr');
+  const plans = await apiJson(page, '/api/plans');
+  assert.equal(await page.$$eval('[data-testid=plans-table] tbody tr', (trs) => trs.length), plans.length);
+  await page.click('[data-testid=compare-go]');
+  await page.waitForSelector('[data-testid=compare-totals] tbody tr');
+  const served = await page.textContent('[data-testid=compare-totals] tr[data-total=settlements_served] td:nth-child(2)');
+  // The first plan picked is the second newest (or the only one); served = its settlements by technology.
+  const first = plans[Math.min(1, plans.length - 1)];
+  const sum = Object.values(first.totals.settlements_by_technology).reduce((a, b) => a + b, 0);
+  assert.equal(served, await page.evaluate((n) => new Intl.NumberFormat('kk-KZ').format(n), sum));
+  await shot(page, 'plans-compare-kk');
+  // A planned settlement: its decision and its works, without edit forms for a viewer.
+  const techs = await apiJson(page, '/api/plans/latest/technologies');
+  const id = Object.keys(techs)[0];
+  await page.goto(`${BASE}#/settlement/${encodeURIComponent(id)}`);
+  await page.waitForSelector('[data-testid=plan-decision]');
+  const decision = await page.textContent('[data-testid=plan-decision]');
+  assert.ok(decision.includes(DICT.kk[`tech.${techs[id]}`]), decision);
+  await page.waitForSelector('[data-testid=settlement-works] .work');
+  assert.equal(await page.$$eval('[data-testid=work-status-select]', (s) => s.length), 0);
+  await shot(page, 'settlement-viewer-kk');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
