@@ -77,6 +77,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Failed-login memory.
     pub limiter: Arc<LoginLimiter>,
+    /// The works and tracked settlements last read, with the audit head they were read at
+    /// (every tracking write moves the head, so an unchanged head means unchanged works).
+    pub(crate) tracking_cache: Arc<tracking::Cache>,
 }
 
 /// The domains of the API, in the order their routes are registered. A new domain module adds
@@ -129,6 +132,7 @@ pub fn app(store: Store, config: Config) -> App {
         store,
         config: Arc::new(config),
         limiter,
+        tracking_cache: Arc::default(),
     };
     let routes = DOMAINS
         .iter()

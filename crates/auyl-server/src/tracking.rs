@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
@@ -113,7 +114,34 @@ fn track_err(e: TrackError) -> ApiError {
     ApiError::internal(e)
 }
 
-pub(crate) async fn load(state: &AppState) -> ApiResult<Tracking> {
+/// The last [`Tracking`] read and the audit head (seq, hash) it was read at.
+pub(crate) type Cache = std::sync::Mutex<Option<((i64, String), Arc<Tracking>)>>;
+
+/// The works and tracked settlements, from the cache while the audit head has not moved. The
+/// head is read before the works, so a write in between only makes the next call read again.
+pub(crate) async fn load(state: &AppState) -> ApiResult<Arc<Tracking>> {
+    let head = state.store.audit_head().await.map_err(track_err)?;
+    let key = (head.seq, head.hash);
+    {
+        let cached = state
+            .tracking_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((k, t)) = cached.as_ref()
+            && *k == key
+        {
+            return Ok(t.clone());
+        }
+    }
+    let t = Arc::new(read(state).await?);
+    *state
+        .tracking_cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some((key, t.clone()));
+    Ok(t)
+}
+
+async fn read(state: &AppState) -> ApiResult<Tracking> {
     let settlements = state
         .store
         .load_tracked_settlements()

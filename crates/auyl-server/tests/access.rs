@@ -872,3 +872,30 @@ async fn plans_are_listed_shown_compared_and_scoped() {
         c["totals"]["settlements_served"][1]
     );
 }
+
+#[tokio::test]
+async fn works_changed_outside_the_server_are_seen_at_once() {
+    let env = env().await;
+    // Read once (the server now holds the works), then change one through the store, as
+    // `auyl tracking import` in another process would.
+    let before = work(&env, AKIMAT_WORK).await;
+    assert_eq!(before["status"], "planned");
+    env.store
+        .apply_edit(
+            &auyl_track::WorkUpdate::status(
+                auyl_model::Id::new(AKIMAT_WORK),
+                before["version"].as_i64().unwrap(),
+                auyl_track::Status::InProgress,
+            ),
+            &auyl_track::EditContext {
+                who: "cli".into(),
+                at: "2026-03-01T00:00:00Z".into(),
+                on: auyl_track::parse_date("2026-03-01").unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let after = work(&env, AKIMAT_WORK).await;
+    assert_eq!(after["status"], "in_progress");
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+}
