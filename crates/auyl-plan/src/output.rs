@@ -712,7 +712,12 @@ fn max_people(
         None
     };
     method.push_str(&format!(
-        "; {score:.0} people-years, upper bound {}",
+        "; {score:.0} people-years (greedy baseline {g_score:.0}, {:+.2} %), upper bound {}",
+        if g_score > 0.0 {
+            100.0 * (score / g_score - 1.0)
+        } else {
+            0.0
+        },
         if bound.is_finite() {
             format!("{bound:.0}")
         } else {
