@@ -394,7 +394,9 @@ fn lagrangian_bound(
     time_s: f64,
     log: &mut SolveLog,
 ) -> Result<(f64, usize), PlanError> {
-    const STEPS: usize = 8;
+    // A fixed number of steps, whatever the clock says, so that the same inputs give the same
+    // bound (the LPs solve well inside their limits).
+    const STEPS: usize = 5;
     let years = sc.years();
     let ny = years.len().min(solve::MAX_PLAN_YEARS);
     let budgets: Vec<f64> = years.iter().map(|&y| sc.budget_usd(y)).collect();
@@ -414,21 +416,14 @@ fn lagrangian_bound(
     }
     let mut best = f64::INFINITY;
     let mut steps = 0;
-    let t0 = opts.clock.map(|f| f());
     for step in 0..STEPS {
-        if let (Some(t0), Some(f)) = (t0, opts.clock)
-            && steps > 0
-            && f() - t0 > time_s
-        {
-            break;
-        }
         let mut total = 0.0;
         let mut used = vec![0.0; ny];
         let mut ok = true;
         for &r in regions {
             let cols = solve::column_count(c, &[r], ny);
-            // At least a second each: a region LP is small, but the machine may be shared.
-            let limit = (time_s / STEPS as f64 * cols as f64 / total_cols as f64).max(2.0);
+            // At least 5 s each: a region LP is small, but the machine may be shared.
+            let limit = (time_s / STEPS as f64 * cols as f64 / total_cols as f64).max(5.0);
             let res = solve::solve_mip(
                 c,
                 inputs,
