@@ -251,6 +251,76 @@ async fn plan_settlement(
     )))
 }
 
+/// Rounds degrees to 1e-5 (about a metre).
+fn r5(x: f64) -> f64 {
+    (x * 1e5).round() / 1e5
+}
+
+/// The network of a plan as GeoJSON for the map: mast sites (points; `status` existing or
+/// new), fibre routes and microwave hops (lines), each with operator, year and cost. An akimat
+/// officer gets the sites and routes serving its region's settlements (hops name no settlement
+/// and are left out).
+#[utoipa::path(get, path = "/api/plans/{plan}/elements", tag = "plans",
+    params(("plan" = String, Path, description = "latest, id, scenario or scenario@version")),
+    responses((status = 200, description = "GeoJSON FeatureCollection", body = Object),
+              (status = 404, body = ErrorBody)))]
+async fn elements(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(selector): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (_, p) = find(&state, &selector).await?;
+    let region = region_filter(&state, &user).await?;
+    let serves_region = |serves: &[auyl_model::Id]| {
+        region
+            .as_ref()
+            .is_none_or(|ids| serves.iter().any(|s| ids.iter().any(|x| x == s.as_str())))
+    };
+    let mut features = Vec::new();
+    for r in p.routes.iter().filter(|r| serves_region(&r.serves)) {
+        let coords: Vec<[f64; 2]> = r.geometry.coords().map(|c| [r5(c.x), r5(c.y)]).collect();
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {"element": "route", "id": r.id.0, "year": r.year,
+                "operator_id": r.operator_id.as_ref().map(|o| o.0.clone()),
+                "length_m": r.length_m_by_class.values().sum::<f64>(),
+                "approximated_m": r.approximated_m, "capex_usd": r.capex_usd,
+                "serves": r.serves.len()},
+        }));
+    }
+    if region.is_none() {
+        for h in &p.hops {
+            features.push(json!({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates":
+                    [[r5(h.a.lon_deg), r5(h.a.lat_deg)], [r5(h.b.lon_deg), r5(h.b.lat_deg)]]},
+                "properties": {"element": "hop", "id": h.id.0, "year": h.year,
+                    "distance_m": h.distance_m, "freq_mhz": h.freq_mhz,
+                    "clearance_pct_f1": h.clearance_pct_f1, "capex_usd": h.capex_usd},
+            }));
+        }
+    }
+    for st in p.sites.iter().filter(|x| serves_region(&x.serves)) {
+        let status = match st.status {
+            auyl_model::SiteStatus::Existing => "existing",
+            auyl_model::SiteStatus::New => "new",
+        };
+        features.push(json!({
+            "type": "Feature",
+            "geometry": {"type": "Point",
+                "coordinates": [r5(st.location.lon_deg), r5(st.location.lat_deg)]},
+            "properties": {"element": "site", "id": st.id.0, "status": status,
+                "technology": st.technology.as_str(), "height_m": st.height_m,
+                "operator_id": st.operator_id.as_ref().map(|o| o.0.clone()),
+                "capex_usd": st.capex_usd, "serves": st.serves.len()},
+        }));
+    }
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
+}
+
 /// Two plans to compare.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -376,5 +446,6 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .add(Access::SIGNED_IN, routes!(compare))
         .add(Access::SIGNED_IN, routes!(get_plan))
         .add(Access::SIGNED_IN, routes!(technologies))
+        .add(Access::SIGNED_IN, routes!(elements))
         .add(Access::SIGNED_IN, routes!(plan_settlement))
 }

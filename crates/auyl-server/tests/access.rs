@@ -48,6 +48,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/plans/compare", "AMOKV"),
     ("GET", "/api/plans/{plan}", "AMOKV"),
     ("GET", "/api/plans/{plan}/technologies", "AMOKV"),
+    ("GET", "/api/plans/{plan}/elements", "AMOKV"),
     ("GET", "/api/plans/{plan}/settlements/{id}", "AMOKV"),
 ];
 
@@ -853,6 +854,29 @@ async fn plans_are_listed_shown_compared_and_scoped() {
         .await;
     assert_eq!(s, StatusCode::OK, "{d}");
     assert_eq!(d["decision"]["technology"], "satellite");
+    // The plan's network for the map: the shared mast of the Abai villages, its fibre route.
+    let (s, net) = env.get("/api/plans/latest/elements", Some('M')).await;
+    assert_eq!(s, StatusCode::OK);
+    let feats = net["features"].as_array().unwrap();
+    let count = |e: &str| {
+        feats
+            .iter()
+            .filter(|f| f["properties"]["element"] == e)
+            .count()
+    };
+    assert_eq!(count("site"), plan.sites.len());
+    assert_eq!(count("route"), plan.routes.len());
+    assert_eq!(count("hop"), plan.hops.len());
+    let (_, own_net) = env.get("/api/plans/latest/elements", Some('K')).await;
+    let own_sites: Vec<_> = own_net["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["element"] == "site")
+        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(own_sites.contains(&"abay-1".to_string()), "{own_sites:?}");
+    assert!(own_sites.len() < plan.sites.len(), "{own_sites:?}");
     let (s, body) = env.get("/api/plans/nope@9", Some('M')).await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");
     // The comparison names the one change and the totals by technology.

@@ -15,9 +15,9 @@ const TECH_COLORS = { fibre: '#0b6e99', lte: '#33a02c', microwave: '#ff7f00', sa
 export const TRACK = ['connected', 'in_progress', 'overdue', 'blocked', 'planned', 'none'];
 const TRACK_COLORS = { connected: '#2b7a2b', in_progress: '#1f78b4', overdue: '#e69f00', blocked: '#b3261e', planned: '#8c8c8c', none: '#d0d0d0' };
 // Per settlement id: the latest plan's technology and the tracking status (loaded when used).
-const extra = { technology: null, status: null };
+const extra = { technology: null, status: null, network: null };
 
-const filters = { region: '', kinds: new Set(KINDS), q: '', minPopulation: '', colorBy: 'kind' };
+const filters = { region: '', kinds: new Set(KINDS), q: '', minPopulation: '', colorBy: 'kind', network: false };
 let map = null;
 let mapReady = null;
 let regions = null;
@@ -83,11 +83,14 @@ export function ensureMap() {
           regions: { type: 'geojson', data: EMPTY },
           settlements: { type: 'geojson', data: EMPTY },
           selected: { type: 'geojson', data: EMPTY },
+          network: { type: 'geojson', data: EMPTY },
         },
         layers: [
           { id: 'background', type: 'background', paint: { 'background-color': '#dfe8ec' } },
           { id: 'regions-fill', type: 'fill', source: 'regions', paint: { 'fill-color': '#fbfbf8', 'fill-opacity': 1 } },
           { id: 'regions-line', type: 'line', source: 'regions', paint: { 'line-color': '#7b8b96', 'line-width': 1 } },
+          { id: 'plan-routes', type: 'line', source: 'network', filter: ['==', ['get', 'element'], 'route'], paint: { 'line-color': '#0b6e99', 'line-width': 1.6, 'line-opacity': 0.8 } },
+          { id: 'plan-hops', type: 'line', source: 'network', filter: ['==', ['get', 'element'], 'hop'], paint: { 'line-color': '#ff7f00', 'line-width': 1.6, 'line-dasharray': [2, 1.5] } },
           {
             id: 'settlements', type: 'circle', source: 'settlements',
             paint: {
@@ -95,6 +98,10 @@ export function ensureMap() {
               'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 1.6, 7, 4, 11, 7],
               'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 3, 0, 7, 0.6],
             },
+          },
+          {
+            id: 'plan-sites', type: 'circle', source: 'network', filter: ['==', ['get', 'element'], 'site'],
+            paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 2.5, 8, 5], 'circle-color': ['match', ['get', 'status'], 'new', '#b3261e', '#1d2b36'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
           },
           { id: 'selected', type: 'circle', source: 'selected', paint: { 'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#111', 'circle-stroke-width': 2.5 } },
         ],
@@ -132,6 +139,7 @@ document.addEventListener('auyl:logout', () => {
   shown = EMPTY;
   extra.technology = null;
   extra.status = null;
+  extra.network = null;
   map.remove();
   map = null;
   mapReady = null;
@@ -172,6 +180,22 @@ export async function focus(lon, lat) {
 
 export function setRegionFilter(code) { filters.region = code; }
 
+function networkLegend() {
+  return h('div', { class: 'legend', 'data-testid': 'network-legend' },
+    [['#b3261e', 'map.site_new'], ['#1d2b36', 'map.site_existing'], ['#0b6e99', 'map.route'], ['#ff7f00', 'map.hop']]
+      .map(([c, k]) => h('div', {}, h('span', { class: 'dot', style: `background:${c}` }), t(k))));
+}
+
+// Draws (or clears) the latest plan's masts, fibre routes and microwave hops.
+async function showNetwork() {
+  if (!map || !map.getSource('network')) return;
+  const box = document.querySelector('[data-testid=network-legend-box]');
+  if (box) box.replaceChildren(...(filters.network ? [networkLegend()] : []));
+  if (!filters.network) { map.getSource('network').setData(EMPTY); return; }
+  if (!extra.network) extra.network = await api('/api/plans/latest/elements').catch(() => EMPTY);
+  map.getSource('network').setData(extra.network);
+}
+
 function legend() {
   const items = {
     kind: () => KINDS.map((k) => [KIND_COLORS[k], t(`kind.${k}`)]),
@@ -208,6 +232,10 @@ async function render(el) {
     h('option', { value: 'technology', i18n: 'map.color_by_technology' }),
     h('option', { value: 'status', i18n: 'map.color_by_status' }));
   colorBy.value = filters.colorBy;
+  const network = h('input', { type: 'checkbox', name: 'network', checked: filters.network, 'data-testid': 'show-network', onchange: async (e) => {
+    filters.network = e.target.checked;
+    await showNetwork();
+  } });
   const legendBox = h('div', {}, legend());
   const count = h('p', { class: 'muted', 'data-testid': 'shown-count' });
   const results = h('ul', { class: 'results', 'data-testid': 'results' });
@@ -247,8 +275,12 @@ async function render(el) {
     h('h3', { i18n: 'filter.kinds' }), kinds,
     h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'filter.min_population' }), minPop)),
     h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'map.color_by' }), colorBy)),
-    legendBox, count, results,
+    legendBox,
+    h('div', { class: 'checks' }, h('label', {}, network, t('map.show_network'))),
+    h('div', { 'data-testid': 'network-legend-box' }),
+    count, results,
   );
+  await showNetwork();
   showCount(await reload());
 }
 

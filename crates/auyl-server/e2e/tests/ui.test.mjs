@@ -371,7 +371,16 @@ test('the map colours settlements by the plan technology and by rollout status',
   for (const [id, tech] of drawn) assert.equal(tech, techs[id] || 'none', id);
   const legend = await page.textContent('[data-testid=legend]');
   assert.ok(legend.includes(DICT.en['tech.fibre']) && legend.includes(DICT.en['tech.satellite']), legend);
+  // The plan's masts and fibre routes drawn over the settlements.
+  const net = await apiJson(page, '/api/plans/latest/elements');
+  const sites = net.features.filter((f) => f.properties.element === 'site').length;
+  await page.check('[data-testid=show-network]');
+  await page.waitForSelector('[data-testid=network-legend]');
+  await page.waitForFunction(() => window.auylMap.map.querySourceFeatures('network').length > 0);
+  if (sites > 0) await page.waitForFunction(() => window.auylMap.map.queryRenderedFeatures({ layers: ['plan-sites', 'plan-routes'] }).length > 0);
   await shot(page, 'map-by-technology');
+  await page.uncheck('[data-testid=show-network]');
+  await page.waitForFunction(() => window.auylMap.map.querySourceFeatures('network').length === 0);
   const statuses = await apiJson(page, '/api/tracking/settlements');
   const byId = Object.fromEntries(statuses.map((s) => [s.settlement_id, s.status]));
   await page.selectOption('[data-testid=color-by]', 'status');
