@@ -427,6 +427,28 @@ pub(crate) fn build(
     max_sites_per_settlement: usize,
     progress: &dyn Fn(Progress),
 ) -> Result<Candidates, PlanError> {
+    build_with(
+        inputs,
+        sc,
+        pops,
+        routing_budget,
+        max_sites_per_settlement,
+        None,
+        progress,
+    )
+}
+
+/// As [`build`]; with `fibre_terminals` (by settlement index), the fibre forests are routed to
+/// those settlements only (others get fibre only where a route passes their attachment).
+pub(crate) fn build_with(
+    inputs: &PlanInputs<'_>,
+    sc: &Scenario,
+    pops: Vec<BackboneNode>,
+    routing_budget: &(dyn Budget + Sync),
+    max_sites_per_settlement: usize,
+    fibre_terminals: Option<&[bool]>,
+    progress: &dyn Fn(Progress),
+) -> Result<Candidates, PlanError> {
     let annuity = sc.annuity_factor();
     let terrain = inputs.terrain;
     let mut notes = Vec::new();
@@ -586,7 +608,16 @@ pub(crate) fn build(
                 .zip(&pop_list)
                 .map(|(&n, &p)| (n, p))
                 .collect();
-            let plan = graph.route_fibre(pnodes, tnodes, routing_budget)?;
+            let terminals: Vec<usize> = tnodes
+                .iter()
+                .zip(&region.targets)
+                .filter(|&(_, &t)| fibre_terminals.is_none_or(|m| m[targets[t].s]))
+                .map(|(&n, _)| n)
+                .collect();
+            if terminals.is_empty() {
+                return Ok(None);
+            }
+            let plan = graph.route_fibre(pnodes, &terminals, routing_budget)?;
             Ok(Some((graph, plan, tnodes.to_vec(), root_pop)))
         })
         .collect::<Result<Vec<_>, PlanError>>()?;

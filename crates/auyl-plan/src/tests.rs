@@ -355,3 +355,20 @@ fn max_people_under_a_tight_budget_beats_greedy_and_satellite_only() {
         assert!(used <= sc.budget_usd(y) + 1e-6);
     }
 }
+
+#[test]
+fn rerouting_fibre_to_the_fibre_villages_never_costs_more() {
+    let f = almaty_fixture(7);
+    let inp = inputs(&f, None);
+    let sc = test_scenario();
+    let once = SolveOptions {
+        reroute_fibre: false,
+        ..exact()
+    };
+    let a = plan(&inp, &sc, &once, &|_| {}).unwrap();
+    let b = plan(&inp, &sc, &exact(), &|_| {}).unwrap();
+    assert!(b.totals.npc_usd <= a.totals.npc_usd * (1.0 + 1e-12));
+    assert_eq!(b.settlements.len(), a.settlements.len());
+    assert_eq!(b.totals.greedy_npc_usd, a.totals.greedy_npc_usd);
+    assert!(b.totals.method.contains("re-routed"), "{}", b.totals.method);
+}
