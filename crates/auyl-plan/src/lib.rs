@@ -215,6 +215,11 @@ fn reroute(
     let served = |s: &output::Solved| s.sel.choice.iter().filter(|x| x.is_some()).count();
     if after < before && served(&again) == served(&solved) {
         again.greedy_npc = solved.greedy_npc;
+        // Solver time of both plannings.
+        again.solve_s = match (solved.solve_s, again.solve_s) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
         again.method = format!(
             "{}; fibre re-routed to the {} settlements on fibre and planned again: NPC {:.0} → {:.0} USD",
             again.method,
