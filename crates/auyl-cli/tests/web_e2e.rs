@@ -169,6 +169,13 @@ fn web_ui_in_headless_chromium() {
     refill(&template, &bad, 2, "status", "almost");
 
     let artefacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-artefacts");
+    // Only this run's screenshots.
+    match std::fs::remove_dir_all(&artefacts) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            panic!("{}: {e}", artefacts.display())
+        }
+        _ => {}
+    }
     println!("browser screenshots: {}", artefacts.display());
     let result = Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/"])

@@ -327,6 +327,9 @@ pub struct WorkFilter {
     /// Only works the caller may change.
     #[serde(default)]
     pub editable: bool,
+    /// Only works not finished (planned, in progress, blocked).
+    #[serde(default)]
+    pub open: bool,
     /// Largest number of works returned (default 500).
     pub limit: Option<usize>,
 }
@@ -374,6 +377,7 @@ async fn list_works(
                 .is_none_or(|s| w.settlement_ids.iter().any(|x| x.as_str() == s))
         })
         .filter(|w| status.is_none_or(|s| w.status == s))
+        .filter(|w| !f.open || !w.status.is_finished())
         .filter(|w| kind.is_none_or(|k| w.kind == k))
         .filter(|w| !f.editable || (user.role != Role::Viewer && scope.edits(w)))
         .collect();

@@ -423,6 +423,12 @@ async fn an_operator_engineer_sees_and_edits_only_its_operators_works() {
             .count()
     );
     assert!(own.iter().all(|w| w["editable"] == true));
+    let open = work_ids(&env, 'O', "?open=true&limit=1000").await;
+    assert!(!open.is_empty());
+    assert!(
+        open.iter()
+            .all(|w| ["planned", "in_progress", "blocked"].contains(&w["status"].as_str().unwrap()))
+    );
     // Another operator's work: refused, nothing written.
     let other = work(&env, OTHER_OPERATOR_WORK).await;
     let (s, body) = env

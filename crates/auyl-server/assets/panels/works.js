@@ -140,13 +140,16 @@ async function render(el, ctx) {
   const user = me();
   const ministry = ['administrator', 'ministry_analyst'].includes(user.role);
   const filter = h('select', { name: 'status', 'data-testid': 'works-filter' },
+    h('option', { value: 'open', i18n: 'works.open' }),
     h('option', { value: '', i18n: 'works.all_statuses' }), STATUSES.map((s) => h('option', { value: s }, t(`status.${s}`))));
+  filter.value = 'open';
   const count = h('p', { class: 'muted', 'data-testid': 'works-count' });
   const list = h('div', { 'data-testid': 'works-list' });
   const load = async () => {
     const q = new URLSearchParams({ limit: '200' });
     if (!ministry) q.set('editable', 'true');
-    if (filter.value) q.set('status', filter.value);
+    if (filter.value === 'open') q.set('open', 'true');
+    else if (filter.value) q.set('status', filter.value);
     const r = await api(`/api/works?${q}`);
     count.textContent = t('works.count', { shown: fmtNumber(r.works.length), matched: fmtNumber(r.matched) });
     list.replaceChildren(...r.works.map((w) => workCard(w)));
