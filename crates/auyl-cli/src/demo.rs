@@ -1,8 +1,10 @@
-//! `auyl demo`: the real Kazakhstan registry in a fresh database, summarised.
+//! `auyl demo`: the real Kazakhstan registry in a fresh database, summarised, planned and
+//! tracked through a simulated year.
 //!
 //! The demo dataset (data/demo/, derived from open data, see its README) is embedded in the
-//! binary, so the command works from any folder. It goes through exactly the path of
-//! `auyl import`, file by file. Later stages (plan, tracking, web UI) extend this command.
+//! binary, so the command works from any folder. Every stage goes through the same functions as
+//! its own command: `auyl import` file by file, `auyl plan run`, `auyl tracking generate` and
+//! `simulate`, `auyl tracking kpis`, `auyl report weekly`.
 
 use crate::output;
 use crate::registry::{import_layer, open, registry_summary};
@@ -64,15 +66,25 @@ pub fn kazakhstan_targets() -> ProgrammeTargets {
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Load and summarise the registry only (no plan).
+    /// Load and summarise the registry only (no plan, no tracking).
     #[arg(long)]
     no_plan: bool,
     /// Where the demo writes its plan reports (HTML, XLSX, GeoPackage).
     #[arg(long, default_value = "auyl-demo")]
     out_dir: std::path::PathBuf,
-    /// Print the summary and exit (the web UI is not part of this release yet).
+    /// Print the summary, plan and KPIs and exit instead of serving the web application.
     #[arg(long)]
     no_serve: bool,
+    /// Where the demo's web application listens (`auyl serve --bind` for a real deployment).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+}
+
+impl DemoArgs {
+    /// Whether the demo ends by serving the web application (it then handles Ctrl-C itself).
+    pub fn serves(&self) -> bool {
+        !self.no_serve
+    }
 }
 
 pub async fn run(database: Option<&str>, args: DemoArgs, json: bool) -> Result<()> {
@@ -126,23 +138,31 @@ pub async fn run(database: Option<&str>, args: DemoArgs, json: bool) -> Result<(
     }
     output::summary(&summary, &counts, json)?;
     if !args.no_plan {
-        plan_demo(&store, &args.out_dir, json).await?;
+        let plan = plan_demo(&store, &args.out_dir, json).await?;
+        track_demo(&store, &plan, &args.out_dir, json).await?;
     }
-    store.close().await;
     if !json {
         println!(
             "\nData: © OpenStreetMap contributors (ODbL 1.0), GeoNames (CC BY 4.0), geokz by Alexander Rodionov (CC BY 4.0) from OCHA/UNHCR COD-AB, pypsa-kz-data authors (CC BY 4.0)."
         );
-        if !args.no_serve {
-            println!("(The web UI is not built yet; the demo prints its summary and exits.)");
-        }
     }
-    Ok(())
+    if args.no_serve {
+        store.close().await;
+        return Ok(());
+    }
+    if !json {
+        println!();
+    }
+    crate::serve::serve_demo(store, &args.bind, json).await
 }
 
 /// Plans the demo registry under the central scenario over the demo terrain, stores it and writes
 /// its reports, set beside the programme's published figures.
-async fn plan_demo(store: &auyl_store::Store, out_dir: &std::path::Path, json: bool) -> Result<()> {
+async fn plan_demo(
+    store: &auyl_store::Store,
+    out_dir: &std::path::Path,
+    json: bool,
+) -> Result<auyl_model::Plan> {
     let reg = crate::registry::load_registry(store, &auyl_model::Layer::ALL).await?;
     let dem_args = crate::radio::DemArgs {
         dirs: vec![],
@@ -191,7 +211,33 @@ async fn plan_demo(store: &auyl_store::Store, out_dir: &std::path::Path, json: b
             println!("  {label}: {figure}\n      plan: {comment}");
         }
     }
-    Ok(())
+    Ok(plan)
+}
+
+/// Seed of the demo's simulated progress and forecasts: the same demo every run.
+const DEMO_SEED: u64 = 7;
+
+/// Generates the plan's works and replays a seeded, simulated year of progress ending today
+/// (labelled `simulated` in every KPI and report), then writes this week's report.
+async fn track_demo(
+    store: &auyl_store::Store,
+    plan: &auyl_model::Plan,
+    out_dir: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    if !json {
+        println!("\ntracking: works from the plan, then a SIMULATED year of progress (demo only)…");
+    }
+    crate::track::generate_works(store, plan, "auyl demo", json).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let weeks = 52;
+    let start = today - time::Duration::weeks(weeks.into());
+    crate::track::simulate_progress(store, start, weeks, DEMO_SEED, json).await?;
+    if !json {
+        println!();
+    }
+    crate::track::print_kpis(store, today, DEMO_SEED, json).await?;
+    crate::track::weekly_report(store, today, out_dir, DEMO_SEED, json).await
 }
 
 /// The plan set beside the programme's published figures (`../shared/reference/costs.md`,

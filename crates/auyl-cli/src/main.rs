@@ -130,8 +130,9 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
-        if matches!(cli.command, Command::Serve(_)) {
-            // The server stops itself on Ctrl-C, letting open requests finish.
+        if matches!(&cli.command, Command::Serve(_)) || matches!(&cli.command, Command::Demo(a) if a.serves()) {
+            // The server stops itself on Ctrl-C, letting open requests finish (before the demo
+            // serves, Ctrl-C ends it at once; SQLite's journal rolls back any open transaction).
             return run(cli).await;
         }
         tokio::select! {

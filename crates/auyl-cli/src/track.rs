@@ -237,11 +237,22 @@ async fn load_plan(store: &Store, file: Option<&PathBuf>) -> Result<Plan> {
 
 async fn generate_cmd(store: &Store, a: GenerateArgs, json: bool) -> Result<()> {
     let plan = load_plan(store, a.plan.as_ref()).await?;
+    generate_works(store, &plan, &a.user, json).await
+}
+
+/// Generates the works of `plan`, stores them (works already tracked keep their progress) and
+/// says what was added.
+pub(crate) async fn generate_works(
+    store: &Store,
+    plan: &Plan,
+    user: &str,
+    json: bool,
+) -> Result<()> {
     let n = names(store).await?;
-    let g = generate(&plan, &Durations::default(), &|id: &Id| {
+    let g = generate(plan, &Durations::default(), &|id: &Id| {
         n.settlements.get(id.as_str()).and_then(|(_, r)| r.clone())
     })?;
-    let s = store.insert_generated(&g, &ctx(&a.user, today())).await?;
+    let s = store.insert_generated(&g, &ctx(user, today())).await?;
     let unknown = g
         .settlements
         .iter()
@@ -402,12 +413,17 @@ async fn import_cmd(store: &Store, a: ImportArgs, json: bool) -> Result<()> {
 }
 
 async fn kpis_cmd(store: &Store, a: KpiArgs, json: bool) -> Result<()> {
-    let as_of = day_arg(a.date.as_deref())?;
+    print_kpis(store, day_arg(a.date.as_deref())?, a.seed, json).await
+}
+
+/// Prints the KPIs as of a day: totals, by region with the forecast outlook, by operator, overdue
+/// works and what waits on whom.
+pub(crate) async fn print_kpis(store: &Store, as_of: Date, seed: u64, json: bool) -> Result<()> {
     let settlements = store.load_tracked_settlements().await?;
     let works = store.load_works().await?;
     let k = compute_kpis(&settlements, &works, as_of);
     let params = ForecastParams {
-        seed: a.seed,
+        seed,
         ..ForecastParams::default()
     };
     let o = outlooks(&settlements, &works, as_of, &params);
@@ -528,7 +544,18 @@ async fn waiting_cmd(store: &Store, a: WaitingArgs, json: bool) -> Result<()> {
 }
 
 async fn simulate_cmd(store: &Store, a: SimulateArgs, json: bool) -> Result<()> {
-    let start = day_arg(Some(&a.from))?;
+    simulate_progress(store, day_arg(Some(&a.from))?, a.weeks, a.seed, json).await
+}
+
+/// Demo only: replays a seeded, simulated stretch of progress over freshly generated works, one
+/// transaction per week, by the user `simulated` (so every report labels it).
+pub(crate) async fn simulate_progress(
+    store: &Store,
+    start: Date,
+    weeks: u32,
+    seed: u64,
+    json: bool,
+) -> Result<()> {
     let works = store.load_works().await?;
     if works.is_empty() {
         bail!("no works stored: run `auyl tracking generate` first");
@@ -541,8 +568,8 @@ async fn simulate_cmd(store: &Store, a: SimulateArgs, json: bool) -> Result<()> 
     let sim = simulate(
         &works,
         &SimParams {
-            weeks: a.weeks,
-            ..SimParams::year_from(start, a.seed)
+            weeks,
+            ..SimParams::year_from(start, seed)
         },
     )?;
     // One transaction per simulated week, as weekly reports would arrive.
@@ -562,14 +589,14 @@ async fn simulate_cmd(store: &Store, a: SimulateArgs, json: bool) -> Result<()> 
     let done = sim.works.iter().filter(|w| w.status.is_finished()).count();
     if json {
         return print_json(
-            &json!({"simulated": true, "user": SIMULATED_USER, "edits": applied, "works_finished": done, "weeks": a.weeks, "seed": a.seed}),
+            &json!({"simulated": true, "user": SIMULATED_USER, "edits": applied, "works_finished": done, "weeks": weeks, "seed": seed}),
         );
     }
     println!(
         "SIMULATED: {applied} edits over {} weeks from {} (seed {}), by user `{SIMULATED_USER}`; {done} of {} works finished",
-        a.weeks,
+        weeks,
         format_date(start),
-        a.seed,
+        seed,
         sim.works.len()
     );
     Ok(())
@@ -622,15 +649,28 @@ pub async fn report(args: ReportArgs, database: &str, json: bool) -> Result<()> 
     let ReportCommand::Weekly { date, output, seed } = args.command;
     let as_of = day_arg(Some(&date))?;
     let store = open(database).await?;
+    let r = weekly_report(&store, as_of, &output, seed, json).await;
+    store.close().await;
+    r
+}
+
+/// Writes the ministry's weekly report as of a day into `output` (XLSX and HTML) and prints the
+/// audit head to publish with it.
+pub(crate) async fn weekly_report(
+    store: &Store,
+    as_of: Date,
+    output: &std::path::Path,
+    seed: u64,
+    json: bool,
+) -> Result<()> {
     let settlements = store.load_tracked_settlements().await?;
     let works = store.load_works().await?;
     if works.is_empty() {
         bail!("no works stored: run `auyl tracking generate` first");
     }
-    let n = names(&store).await?;
+    let n = names(store).await?;
     let head = store.audit_head().await?;
-    let simulated = is_simulated(&store).await?;
-    store.close().await;
+    let simulated = is_simulated(store).await?;
     let kpis = compute_kpis(&settlements, &works, as_of);
     let from = works
         .iter()
@@ -648,10 +688,10 @@ pub async fn report(args: ReportArgs, database: &str, json: bool) -> Result<()> 
             ..ForecastParams::default()
         },
     );
-    std::fs::create_dir_all(&output).with_context(|| format!("creating {}", output.display()))?;
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
     let made_at = now_rfc3339();
     let (x, h) = write_weekly_report(
-        &output,
+        output,
         &WeeklyReport {
             kpis: &kpis,
             burn_up: &burn,

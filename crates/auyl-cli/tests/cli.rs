@@ -475,3 +475,71 @@ fn errors_go_to_stderr_with_a_non_zero_exit() {
     let out = auyl(&db, &["import", "settlements", "/nonexistent/x.csv"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.csv"));
 }
+
+#[test]
+fn demo_plans_tracks_a_simulated_year_and_reports_the_week() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_auyl"))
+        .current_dir(tmp.path())
+        .env_remove("AUYL_DATABASE")
+        .args(["demo", "--no-serve", "--json", "--out-dir", "out"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One JSON document per stage: summary, plan, works, simulation, KPIs, weekly report.
+    let docs: Vec<Value> = serde_json::Deserializer::from_slice(&out.stdout)
+        .into_iter::<Value>()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(docs.len(), 6, "{docs:#?}");
+    let planned = docs[1]["settlements_served"].as_u64().unwrap();
+    let works = &docs[2];
+    assert_eq!(works["settlements"].as_u64(), Some(planned), "{works}");
+    assert!(works["works_added"].as_u64().unwrap() >= planned);
+    let sim = &docs[3];
+    assert_eq!(sim["simulated"], true);
+    assert_eq!(sim["weeks"], 52);
+    let finished = sim["works_finished"].as_u64().unwrap();
+    assert!(finished > 0 && finished < works["works_added"].as_u64().unwrap());
+    // The KPIs say they come from a simulation, and a year of it connected somebody.
+    let kpis = &docs[4];
+    assert_eq!(kpis["simulated"], true);
+    let total = &kpis["kpis"]["total"];
+    assert!(
+        total["settlements_connected"].as_u64().unwrap() > 0,
+        "{total}"
+    );
+    assert!(
+        total["settlements_connected"].as_u64().unwrap()
+            <= total["settlements_planned"].as_u64().unwrap()
+    );
+    let report = &docs[5];
+    assert_eq!(report["simulated"], true);
+    for k in ["xlsx", "html"] {
+        let p = tmp.path().join(report[k].as_str().unwrap());
+        assert!(p.exists(), "{} missing", p.display());
+    }
+    let html = std::fs::read_to_string(tmp.path().join(report["html"].as_str().unwrap())).unwrap();
+    assert!(html.to_lowercase().contains("simulated"));
+    // The audit chain over the whole simulated year holds.
+    let verify = Command::new(env!("CARGO_BIN_EXE_auyl"))
+        .current_dir(tmp.path())
+        .args([
+            "--database",
+            "sqlite://auyl-demo.db",
+            "--json",
+            "audit",
+            "verify",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

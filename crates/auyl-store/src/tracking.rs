@@ -349,7 +349,7 @@ impl Store {
     ) -> TrackResult<Vec<Applied>> {
         let mut tx = self.pool.begin().await?;
         let mut head = Self::lock_head(&mut tx).await?;
-        let works = load_works_from(&mut tx).await?;
+        let works = load_works_for(&mut tx, self.backend, updates).await?;
         let mut ledger = Ledger::new(works);
         let applied = ledger.apply_batch(updates, ctx).map_err(|e| match e {
             // A single edit reports its own error, not "edit 0 of the batch".
@@ -636,12 +636,88 @@ fn date_col(key: &str, col: &str, v: Option<String>) -> TrackResult<Option<time:
         .transpose()
 }
 
+/// The works an edit batch needs: the works it edits and the works they depend on (the rules
+/// read only their statuses), so a week's few hundred edits do not load the whole programme.
+async fn load_works_for(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    updates: &[WorkUpdate],
+) -> TrackResult<Vec<Work>> {
+    let mut wanted: Vec<String> = updates.iter().map(|u| u.work_id.to_string()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut works = load_works_where(conn, backend, Some(&wanted)).await?;
+    let have: HashSet<&str> = works.iter().map(|w| w.id.as_str()).collect();
+    let mut deps: Vec<String> = works
+        .iter()
+        .flat_map(|w| w.depends_on.iter())
+        .filter(|d| !have.contains(d.as_str()))
+        .map(|d| d.to_string())
+        .collect();
+    deps.sort_unstable();
+    deps.dedup();
+    if !deps.is_empty() {
+        let more = load_works_where(conn, backend, Some(&deps)).await?;
+        works.extend(more);
+    }
+    Ok(works)
+}
+
 async fn load_works_from(conn: &mut AnyConnection) -> TrackResult<Vec<Work>> {
+    // The placeholder style does not matter without a filter.
+    load_works_where(conn, Backend::Sqlite, None).await
+}
+
+/// Rows of `select` (which ends in a WHERE clause on `key_col`'s IN list when `ids` is given),
+/// fetched in chunks of ids.
+async fn fetch_by_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    select: &str,
+    key_col: &str,
+    order: &str,
+    ids: Option<&[String]>,
+) -> TrackResult<Vec<sqlx::any::AnyRow>> {
+    let Some(ids) = ids else {
+        return Ok(sqlx::query(sql(format!("{select} ORDER BY {order}")))
+            .fetch_all(&mut *conn)
+            .await?);
+    };
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let list = (1..=chunk.len())
+            .map(|i| match backend {
+                Backend::Sqlite => "?".to_string(),
+                Backend::Postgres => format!("${i}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query(sql(format!(
+            "{select} WHERE \"{key_col}\" IN ({list}) ORDER BY {order}"
+        )));
+        for id in chunk {
+            q = q.bind(id.clone());
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// The works with these ids (all works with `None`), with their settlements and dependencies.
+async fn load_works_where(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: Option<&[String]>,
+) -> TrackResult<Vec<Work>> {
     let mut settlements: HashMap<String, Vec<Id>> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT \"work_id\", \"settlement_id\" FROM \"work_settlements\" ORDER BY \"work_id\", \"position\"",
+    for r in fetch_by_ids(
+        conn,
+        backend,
+        "SELECT \"work_id\", \"settlement_id\" FROM \"work_settlements\"",
+        "work_id",
+        "\"work_id\", \"position\"",
+        ids,
     )
-    .fetch_all(&mut *conn)
     .await?
     {
         settlements
@@ -650,10 +726,14 @@ async fn load_works_from(conn: &mut AnyConnection) -> TrackResult<Vec<Work>> {
             .push(Id::new(r.try_get::<String, _>(1)?));
     }
     let mut deps: HashMap<String, Vec<Id>> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT \"work_id\", \"depends_on\" FROM \"work_dependencies\" ORDER BY \"work_id\", \"position\"",
+    for r in fetch_by_ids(
+        conn,
+        backend,
+        "SELECT \"work_id\", \"depends_on\" FROM \"work_dependencies\"",
+        "work_id",
+        "\"work_id\", \"position\"",
+        ids,
     )
-    .fetch_all(&mut *conn)
     .await?
     {
         deps.entry(r.try_get(0)?)
@@ -665,9 +745,15 @@ async fn load_works_from(conn: &mut AnyConnection) -> TrackResult<Vec<Work>> {
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let rows = sqlx::query(sql(format!("SELECT {cols} FROM \"works\" ORDER BY \"id\"")))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = fetch_by_ids(
+        conn,
+        backend,
+        &format!("SELECT {cols} FROM \"works\""),
+        "id",
+        "\"id\"",
+        ids,
+    )
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let id: String = r.try_get(0)?;

@@ -1,6 +1,6 @@
-#![allow(missing_docs, clippy::unwrap_used)]
 //! Terrain speed: elevation lookups per second, a 50 km profile, a 50 km radial, a cold tile load.
 //! Data: the demo terrain in `data/demo/terrain` (four SRTM3 tiles + the national 30″ grid).
+#![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
 use std::path::PathBuf;

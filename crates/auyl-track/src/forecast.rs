@@ -30,7 +30,9 @@ impl Default for ForecastParams {
     fn default() -> Self {
         ForecastParams {
             runs: 2000,
-            window_weeks: 12,
+            // A whole year: building is seasonal (frozen ground until April), so a shorter window
+            // sees only the season's peak or its winter standstill and forecasts too early or never.
+            window_weeks: 52,
             max_weeks: 520,
             seed: 7,
         }
