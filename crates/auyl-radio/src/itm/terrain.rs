@@ -287,44 +287,90 @@ fn analyse(
 /// antenna over an earth of radius `two_a / 2`; the first point (from the TX) reaching the
 /// maximum wins, and the far terminal itself wins ties (its angle is the starting value).
 /// Distances are `i · xi` exactly.
+///
+/// The TX horizon is searched forwards and the RX horizon backwards from the RX, so that each
+/// finds its (usually near) maximum early; blocks whose highest point at their least distance
+/// could not reach the best angle are skipped, and a point is skipped when it clearly cannot
+/// (the test multiplied through by the distance, with a relative margin of 1e-9 for its
+/// rounding). The angle, computed as [`angle`] where the test passes, decides.
 fn horizons(z: &[f64], xi: f64, d: f64, two_a: f64, h: [f64; 2]) -> Horizons {
+    const MAX_BLOCKS: usize = 256;
     let np = z.len() - 1;
     let z_tx = z[0] + h[0];
     let z_rx = z[np] + h[1];
     let dz = z_rx - z_tx;
     let mut theta = [angle(dz, d, two_a), angle(-dz, d, two_a)];
     let mut d_hzn = [d, d];
-    // A point raises the horizon when (z_i − z_end) − d_i²/2a exceeds the angle times d_i; that
-    // test needs no division and only skips points clearly below (a margin of 1e-9 times
-    // |z_i − z_end| + d_i²/2a covers its rounding: where the angle times d_i is below −2 times
-    // that sum the test passes anyway), so the angle, computed as `angle` when it passes, decides.
     let inv_two_a = 1.0 / two_a;
-    let passes = |dz: f64, d: f64, theta: f64| {
+    let may_reach = |dz: f64, d: f64, theta: f64| {
         let c = d * d * inv_two_a;
-        let r = theta * d;
-        dz - c > r - 1e-9 * (dz.abs() + c)
+        dz - c >= theta * d - 1e-9 * (dz.abs() + c)
     };
-    let npf = np as f64;
-    let mut fi = 0.0;
-    for &zi in &z[1..np] {
-        // The point index as an exact float: d = i·xi without an integer conversion.
-        fi += 1.0;
-        let d_tx = fi * xi;
-        let d_rx = (npf - fi) * xi;
-        let (a, b) = (zi - z_tx, zi - z_rx);
-        if passes(a, d_tx, theta[0]) {
-            let t = angle(a, d_tx, two_a);
-            if t > theta[0] {
-                theta[0] = t;
-                d_hzn[0] = d_tx;
+    // Interior points 1..np in blocks of `bs` (a multiple of 4, at most MAX_BLOCKS blocks).
+    let interior = &z[1..np];
+    let bs = 16 * interior.len().div_ceil(16 * MAX_BLOCKS).max(1);
+    let mut block_max = [0.0f64; MAX_BLOCKS];
+    for (m, block) in block_max.iter_mut().zip(interior.chunks(bs)) {
+        let mut lanes = [f64::NEG_INFINITY; 4];
+        let chunks = block.chunks_exact(4);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for j in 0..4 {
+                lanes[j] = if c[j] > lanes[j] { c[j] } else { lanes[j] };
             }
         }
-        if passes(b, d_rx, theta[1]) {
-            let t = angle(b, d_rx, two_a);
-            if t > theta[1] {
-                theta[1] = t;
-                d_hzn[1] = d_rx;
+        for (j, &x) in rest.iter().enumerate() {
+            lanes[j] = if x > lanes[j] { x } else { lanes[j] };
+        }
+        *m = lanes[0].max(lanes[1]).max(lanes[2].max(lanes[3]));
+    }
+    let blocks = interior.len().div_ceil(bs);
+    let npf = np as f64;
+
+    // TX, forwards: a strictly higher angle wins, so the first point reaching the maximum does.
+    for b in 0..blocks {
+        let lo = 1 + b * bs;
+        let hi = (lo + bs).min(np);
+        let mut fi = lo as f64;
+        if !may_reach((block_max[b] - z_tx).max(0.0), fi * xi, theta[0]) {
+            continue;
+        }
+        for &zi in &z[lo..hi] {
+            let d_i = fi * xi;
+            let dz_i = zi - z_tx;
+            if may_reach(dz_i, d_i, theta[0]) {
+                let t = angle(dz_i, d_i, two_a);
+                if t > theta[0] {
+                    theta[0] = t;
+                    d_hzn[0] = d_i;
+                }
             }
+            fi += 1.0;
+        }
+    }
+
+    // RX, backwards: among interior points a tie goes to the one nearer the TX (visited
+    // later), and the TX end (the starting value) wins ties.
+    let mut interior_best = false;
+    for b in (0..blocks).rev() {
+        let lo = 1 + b * bs;
+        let hi = (lo + bs).min(np);
+        let mut fi = (hi - 1) as f64;
+        if !may_reach((block_max[b] - z_rx).max(0.0), (npf - fi) * xi, theta[1]) {
+            continue;
+        }
+        for &zi in z[lo..hi].iter().rev() {
+            let d_i = (npf - fi) * xi;
+            let dz_i = zi - z_rx;
+            if may_reach(dz_i, d_i, theta[1]) {
+                let t = angle(dz_i, d_i, two_a);
+                if t > theta[1] || (t == theta[1] && interior_best) {
+                    theta[1] = t;
+                    d_hzn[1] = d_i;
+                    interior_best = true;
+                }
+            }
+            fi -= 1.0;
         }
     }
     Horizons {
@@ -692,20 +738,31 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     // changes) and leaves no dependency between samples.
     let i1_first = i_first as i64 + 1;
     let i1_last = np as i64;
-    for (j, sj) in s.iter_mut().take(n).enumerate() {
-        let p = x_start + j as f64 * step;
-        let t = p as i64;
-        let ceil = if (t as f64) < p { t + 1 } else { t };
-        let i1 = ceil.max(i1_first).min(i1_last) as usize;
+    // ⌈p⌉ without a saturating float-to-integer conversion: adding 1.5·2⁵² rounds p to the
+    // nearest integer in the low mantissa bits (|p| < 2⁵¹ here; anything else is clamped into
+    // the profile like any index), one more when that integer is below p. The point index is
+    // an exact float counter (an unsigned conversion per sample costs more).
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let round_bits = ROUND.to_bits() as i64;
+    let mut fj = 0.0;
+    for sj in &mut s[..n] {
+        let p = x_start + fj * step;
+        fj += 1.0;
+        let t = p + ROUND;
+        let nearest = t - ROUND;
+        let ceil = (t.to_bits() as i64 - round_bits) + i64::from(nearest < p);
+        let i1 = ceil.max(i1_first).min(i1_last);
         let x = p - i1 as f64;
-        let (a, b) = (z[i1 - 1], z[i1]);
+        let (a, b) = (z[i1 as usize - 1], z[i1 as usize]);
         *sj = b + (b - a) * x;
     }
     let samples = &mut s[..n];
     let (fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
     let slope = (fit_y2 - fit_y1) / np_s;
-    for (j, v) in samples.iter_mut().enumerate() {
-        *v -= fit_y1 + j as f64 * slope;
+    let mut fj = 0.0;
+    for v in samples.iter_mut() {
+        *v -= fit_y1 + fj * slope;
+        fj += 1.0;
     }
     let (q10, q90) = kth_largest_and_smallest(samples, p10);
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
