@@ -668,53 +668,6 @@ impl RadialAnalysis {
     }
 }
 
-/// Least-squares line through the profile between two distances (m); returns its heights at
-/// the two ends of the whole profile.
-fn least_squares(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> (f64, f64) {
-    let np = (z.len() - 1) as i64;
-    let npf = np as f64;
-    let mut i_start = fdim(d_start / xi, 0.0) as i64;
-    let mut i_end = np - fdim(npf, d_end / xi) as i64;
-    if i_end <= i_start {
-        i_start = fdim(i_start as f64, 1.0) as i64;
-        i_end = np - fdim(npf, i_end as f64 + 1.0) as i64;
-    }
-    // Out-of-range indices only arise from inputs outside ITM's domain; clamp instead of panic.
-    i_start = i_start.clamp(0, np);
-    i_end = i_end.clamp(0, np);
-    let x_length = (i_end - i_start) as f64;
-    let mid = -0.5 * x_length;
-    let mid_end = i_end as f64 + mid;
-    let (za, zb) = (z[i_start as usize], z[i_end as usize]);
-    // Interior points i_start+1 ..= i_end−1 with weights mid+1, mid+2, … (exact half-integers);
-    // four accumulators break the add latency chain (sums differ from a serial loop only in
-    // the last bits).
-    let lo = i_start as usize + 1;
-    let hi = (i_end as usize).max(lo);
-    let interior = &z[lo..hi];
-    let mut s0 = [0.0f64; 4];
-    let mut s1 = [0.0f64; 4];
-    let chunks = interior.chunks_exact(4);
-    let rest = chunks.remainder();
-    let mut w = mid + 1.0;
-    for c in chunks {
-        for j in 0..4 {
-            s0[j] += c[j];
-            s1[j] += c[j] * (w + j as f64);
-        }
-        w += 4.0;
-    }
-    for (j, &zk) in rest.iter().enumerate() {
-        s0[j] += zk;
-        s1[j] += zk * (w + j as f64);
-    }
-    let mut sum_y = 0.5 * (za + zb) + ((s0[0] + s0[1]) + (s0[2] + s0[3]));
-    let mut scaled = 0.5 * (za - zb) * mid + ((s1[0] + s1[1]) + (s1[2] + s1[3]));
-    sum_y /= x_length;
-    scaled = scaled * 12.0 / ((x_length * x_length + 2.0) * x_length);
-    (sum_y - scaled * mid_end, sum_y + scaled * (npf - mid_end))
-}
-
 /// Samples the profile between `d_start` and `d_end` (m) on a fixed grid (at most 245 points),
 /// removes the least-squares line, and returns the interdecile range of the residuals scaled to
 /// the asymptotic terrain irregularity Δh (m).
@@ -722,13 +675,13 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     let np = z.len() - 1;
     let x_start = d_start / xi;
     let x_end = d_end / xi;
-    if (x_end - x_start).is_nan() || x_end - x_start < 2.0 {
+    // (Non-finite ends cannot come from a checked profile; they give 0 like a short window.)
+    if !(x_start.is_finite() && x_end.is_finite()) || x_end - x_start < 2.0 {
         return 0.0;
     }
     let p10 = ((0.1 * (x_end - x_start + 8.0)) as i64).clamp(4, 25) as usize;
     let n = 10 * p10 - 5;
     let np_s = (n - 1) as f64;
-    let mut s = [0.0f64; 245];
     let step = (x_end - x_start) / np_s;
     let i_first = (x_start as i64).clamp(0, np as i64 - 1) as usize;
     // Sample j sits at position p = x_start + j·step, between points i1 − 1 and i1 = ⌈p⌉ (never
@@ -736,35 +689,68 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
     // one point at a time finds it. Computing p directly instead of accumulating the step
     // changes the samples only in the last bits (the interpolation is continuous where i1
     // changes) and leaves no dependency between samples.
-    let i1_first = i_first as i64 + 1;
-    let i1_last = np as i64;
+    //
     // ⌈p⌉ without a saturating float-to-integer conversion: adding 1.5·2⁵² rounds p to the
-    // nearest integer in the low mantissa bits (|p| < 2⁵¹ here; anything else is clamped into
-    // the profile like any index), one more when that integer is below p. The point index is
-    // an exact float counter (an unsigned conversion per sample costs more).
+    // nearest integer (|p| < 2⁵¹ here), one more when that is below p; it is clamped to the
+    // scan's points as a float (p is finite: both ends are) and the index read from the
+    // float's low mantissa bits. The selects are written so that they compile to single
+    // min/max/and instructions.
     const ROUND: f64 = 6_755_399_441_055_744.0;
-    let round_bits = ROUND.to_bits() as i64;
-    let mut fj = 0.0;
-    for sj in &mut s[..n] {
+    let (lo, hi) = ((i_first + 1) as f64, np as f64);
+    // `fj` is the sample index as an (exact) float: integer conversions cost more.
+    let sample = |fj: f64| {
         let p = x_start + fj * step;
-        fj += 1.0;
-        let t = p + ROUND;
-        let nearest = t - ROUND;
-        let ceil = (t.to_bits() as i64 - round_bits) + i64::from(nearest < p);
-        let i1 = ceil.max(i1_first).min(i1_last);
-        let x = p - i1 as f64;
-        let (a, b) = (z[i1 as usize - 1], z[i1 as usize]);
-        *sj = b + (b - a) * x;
+        let nearest = (p + ROUND) - ROUND;
+        let c = nearest + if nearest < p { 1.0 } else { 0.0 };
+        let c = if c < lo { lo } else { c };
+        let c = if c > hi { hi } else { c };
+        let i1 = ((c + ROUND).to_bits() - ROUND.to_bits()) as usize;
+        let (a, b) = (z[i1 - 1], z[i1]);
+        b + (b - a) * (p - c)
+    };
+
+    // The least-squares line through the samples (ITM's `zlsq1` over the whole sample, end
+    // points weighted ½) is accumulated while sampling: the interior samples 1..n−1 go to four
+    // lanes in turn with weights j − (n − 1)/2 (exact half-integers).
+    let mut s = [0.0f64; 245];
+    let s = &mut s[..n];
+    s[0] = sample(0.0);
+    let x_length = np_s;
+    let mid = -0.5 * x_length;
+    let mut s0 = [0.0f64; 4];
+    let mut s1 = [0.0f64; 4];
+    let mut w = mid + 1.0;
+    let interior = n - 2;
+    let whole = interior / 4 * 4;
+    let mut fb = 1.0;
+    for chunk in s[1..=whole].chunks_exact_mut(4) {
+        for (lane, sj) in chunk.iter_mut().enumerate() {
+            let v = sample(fb + lane as f64);
+            *sj = v;
+            s0[lane] += v;
+            s1[lane] += v * (w + lane as f64);
+        }
+        fb += 4.0;
+        w += 4.0;
     }
-    let samples = &mut s[..n];
-    let (fit_y1, fit_y2) = least_squares(samples, 1.0, 0.0, np_s);
+    for (lane, sj) in s[whole + 1..n - 1].iter_mut().enumerate() {
+        let v = sample(fb + lane as f64);
+        *sj = v;
+        s0[lane] += v;
+        s1[lane] += v * (w + lane as f64);
+    }
+    s[n - 1] = sample(np_s);
+    let (za, zb) = (s[0], s[n - 1]);
+    let mid_end = x_length + mid;
+    let mut sum_y = 0.5 * (za + zb) + ((s0[0] + s0[1]) + (s0[2] + s0[3]));
+    let mut scaled = 0.5 * (za - zb) * mid + ((s1[0] + s1[1]) + (s1[2] + s1[3]));
+    sum_y /= x_length;
+    scaled = scaled * 12.0 / ((x_length * x_length + 2.0) * x_length);
+    let fit_y1 = sum_y - scaled * mid_end;
+    let fit_y2 = sum_y + scaled * (x_length - mid_end);
     let slope = (fit_y2 - fit_y1) / np_s;
-    let mut fj = 0.0;
-    for v in samples.iter_mut() {
-        *v -= fit_y1 + fj * slope;
-        fj += 1.0;
-    }
-    let (q10, q90) = kth_largest_and_smallest(samples, p10);
+
+    let (q10, q90) = residual_quantiles(s, fit_y1, slope, p10);
     (q10 - q90) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
 }
 
@@ -797,54 +783,96 @@ fn rank_th_largest_and_smallest(values: impl Iterator<Item = f64>, rank: usize) 
     (top[rank], bottom[rank])
 }
 
-/// The k-th largest and k-th smallest values of `v` (1 ≤ k ≤ 25, 2k < `v.len()` ≤ 245),
-/// counting duplicates: ITM's 10 % and 90 % quantiles.
+/// A float as an integer of the same order as [`f64::total_cmp`] (an involution).
+#[inline]
+fn total_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The value at 0-based ascending position `nth` of `v` in [`f64::total_cmp`] order, selected
+/// on integer keys (cheaper comparisons than `total_cmp`).
+fn select_ascending(v: &mut [f64], nth: usize) -> f64 {
+    let mut keys = [0i64; 64];
+    if v.len() > keys.len() {
+        return *v.select_nth_unstable_by(nth, f64::total_cmp).1;
+    }
+    let keys = &mut keys[..v.len()];
+    for (k, &x) in keys.iter_mut().zip(v.iter()) {
+        *k = total_key(x);
+    }
+    f64::from_bits(total_key_inverse(*keys.select_nth_unstable(nth).1))
+}
+
+#[inline]
+fn total_key_inverse(k: i64) -> u64 {
+    (k ^ (((k >> 63) as u64) >> 1) as i64) as u64
+}
+
+/// The k-th largest and k-th smallest residual `s_j − (y1 + j·slope)` of the samples `s`
+/// (1 ≤ k ≤ 25, 2k < `s.len()` ≤ 245), counting duplicates: ITM's 10 % and 90 % quantiles.
 ///
 /// Exact, but cheaper than selecting over the whole sample: a strided subsample gives a
-/// threshold a little beyond each quantile, one branch-free pass keeps only the values past the
-/// thresholds, and the selection runs on those few. If fewer than k values pass (the subsample
-/// was unrepresentative), the whole sample is used instead.
-fn kth_largest_and_smallest(v: &[f64], k: usize) -> (f64, f64) {
+/// threshold a little beyond each quantile, one branch-free pass computes the residuals and
+/// keeps only those past the thresholds, and the selection runs on those few. If fewer than k
+/// residuals pass, or more than the buffers hold (the subsample was unrepresentative), the
+/// whole sample is used instead.
+fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
     const STEP: usize = 8;
-    let n = v.len();
-    let desc = |a: &f64, b: &f64| b.total_cmp(a);
-    let asc = |a: &f64, b: &f64| a.total_cmp(b);
-    // Every 8th value; the (rank+1) largest and smallest of those by insertion (rank < 8).
+    const KEEP: usize = 64;
+    let n = s.len();
+    // `fj` is the sample index as an (exact) float.
+    let residual = |fj: f64, v: f64| v - (y1 + fj * slope);
+    // Every 8th residual; the (rank+1) largest and smallest of those by insertion (rank < 8).
     let m = n.div_ceil(STEP);
     // Rank in the subsample expected to lie beyond the k-th value of the sample, with margin.
-    let rank = ((k * m).div_ceil(n) + 2).min(m) - 1;
-    let (t_hi, t_lo) = rank_th_largest_and_smallest(v.iter().step_by(STEP).copied(), rank);
+    let rank = ((k * m).div_ceil(n) + 1).min(m) - 1;
+    let (t_hi, t_lo) = rank_th_largest_and_smallest(
+        s.iter()
+            .enumerate()
+            .step_by(STEP)
+            .map(|(j, &v)| residual(j as f64, v)),
+        rank,
+    );
 
-    // 256 slots and masked indices: the stores need no bounds checks (at most 245 values).
-    let mut hi = [0.0f64; 256];
-    let mut lo = [0.0f64; 256];
+    // Masked indices: the stores need no bounds checks; counts past KEEP fall back.
+    let mut hi = [0.0f64; KEEP];
+    let mut lo = [0.0f64; KEEP];
     let (mut n_hi, mut n_lo) = (0usize, 0usize);
-    for &x in v {
-        hi[n_hi & 255] = x;
+    let mut fj = 0.0;
+    for &v in s {
+        let x = residual(fj, v);
+        fj += 1.0;
+        hi[n_hi & (KEEP - 1)] = x;
         n_hi += usize::from(x >= t_hi);
-        lo[n_lo & 255] = x;
+        lo[n_lo & (KEEP - 1)] = x;
         n_lo += usize::from(x <= t_lo);
     }
     // If at least k values are ≥ t_hi, the k-th largest is among them (and is their k-th
     // largest); likewise for the smallest.
-    let largest = if n_hi >= k {
-        *hi[..n_hi].select_nth_unstable_by(k - 1, desc).1
-    } else {
-        hi[..n].copy_from_slice(v);
-        *hi[..n].select_nth_unstable_by(k - 1, desc).1
+    let whole = |nth: usize| {
+        let mut all = [0.0f64; 245];
+        for (j, (a, &v)) in all.iter_mut().zip(s).enumerate() {
+            *a = residual(j as f64, v);
+        }
+        select_ascending(&mut all[..n], nth)
     };
-    let smallest = if n_lo >= k {
-        *lo[..n_lo].select_nth_unstable_by(k - 1, asc).1
+    let largest = if (k..=KEEP).contains(&n_hi) {
+        select_ascending(&mut hi[..n_hi], n_hi - k)
     } else {
-        lo[..n].copy_from_slice(v);
-        *lo[..n].select_nth_unstable_by(k - 1, asc).1
+        whole(n - k)
+    };
+    let smallest = if (k..=KEEP).contains(&n_lo) {
+        select_ascending(&mut lo[..n_lo], k - 1)
+    } else {
+        whole(k - 1)
     };
     (largest, smallest)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Profile, RadialAnalysis, kth_largest_and_smallest, prepare};
+    use super::{Profile, RadialAnalysis, delta_h, prepare, residual_quantiles};
     use proptest::prelude::*;
 
     /// Every prefix of `z`, prepared by the sweep and directly, bit for bit.
@@ -921,7 +949,7 @@ mod tests {
             prop_assume!(2 * k < v.len());
             let mut sorted = v.clone();
             sorted.sort_by(f64::total_cmp);
-            let (hi, lo) = kth_largest_and_smallest(&v, k);
+            let (hi, lo) = residual_quantiles(&v, 0.0, 0.0, k);
             prop_assert_eq!(hi.to_bits(), sorted[v.len() - k].to_bits());
             prop_assert_eq!(lo.to_bits(), sorted[k - 1].to_bits());
         }
@@ -936,9 +964,74 @@ mod tests {
             let v: Vec<f64> = steps.iter().scan(start, |acc, s| { *acc += s; Some(*acc) }).collect();
             let mut sorted = v.clone();
             sorted.sort_by(f64::total_cmp);
-            let (hi, lo) = kth_largest_and_smallest(&v, k);
+            let (hi, lo) = residual_quantiles(&v, 0.0, 0.0, k);
             prop_assert_eq!(hi.to_bits(), sorted[v.len() - k].to_bits());
             prop_assert_eq!(lo.to_bits(), sorted[k - 1].to_bits());
+        }
+    }
+
+    /// ITM's `dlthx` as published: the scan that advances one point at a time, `zlsq1` with
+    /// serial sums, the quantiles from a full sort.
+    fn published_delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
+        let np = z.len() - 1;
+        let (mut xa, mut xb) = (d_start / xi, d_end / xi);
+        if xb - xa < 2.0 {
+            return 0.0;
+        }
+        let ka = ((0.1 * (xb - xa + 8.0)) as usize).clamp(4, 25);
+        let n = 10 * ka - 5;
+        let kb = n - ka + 1;
+        let sn = (n - 1) as f64;
+        xb = (xb - xa) / sn;
+        let mut k = (xa + 1.0) as usize;
+        xa -= k as f64;
+        let mut s = vec![0.0; n];
+        for sj in &mut s {
+            while xa > 0.0 && k < np {
+                xa -= 1.0;
+                k += 1;
+            }
+            *sj = z[k] + (z[k] - z[k - 1]) * xa;
+            xa += xb;
+        }
+        let xl = sn;
+        let mut x = -0.5 * xl;
+        let xb_fit = sn + x;
+        let mut a = 0.5 * (s[0] + s[n - 1]);
+        let mut b = 0.5 * (s[0] - s[n - 1]) * x;
+        for &v in &s[1..n - 1] {
+            x += 1.0;
+            a += v;
+            b += v * x;
+        }
+        a /= xl;
+        b = b * 12.0 / ((xl * xl + 2.0) * xl);
+        let (z0, zn) = (a - b * xb_fit, a + b * (sn - xb_fit));
+        let slope = (zn - z0) / sn;
+        let mut r: Vec<f64> = s
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| v - (z0 + j as f64 * slope))
+            .collect();
+        r.sort_by(|a, b| b.total_cmp(a));
+        (r[ka - 1] - r[kb - 1]) / (1.0 - 0.8 * (-(d_end - d_start) / 50e3).exp())
+    }
+
+    proptest! {
+        #[test]
+        fn delta_h_matches_the_published_scan(
+            start in 0.0f64..3000.0,
+            steps in prop::collection::vec(prop_oneof![-40.0f64..40.0, Just(0.0)], 3..900),
+            xi in prop_oneof![Just(30.0), Just(90.0), 5.0f64..800.0],
+            from in 0.0f64..0.3,
+            to in 0.0f64..0.3,
+        ) {
+            let z: Vec<f64> = steps.iter().scan(start, |acc, s| { *acc += s; Some(*acc) }).collect();
+            let d = (z.len() - 1) as f64 * xi;
+            let (d_start, d_end) = (from * d, d - to * d);
+            let got = delta_h(&z, xi, d_start, d_end);
+            let want = published_delta_h(&z, xi, d_start, d_end);
+            prop_assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{} vs {}", got, want);
         }
     }
 }
