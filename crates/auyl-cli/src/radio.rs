@@ -752,8 +752,6 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
 struct ViewshedReport {
     params: coverage::ViewshedParams,
     grid: coverage::GeoGrid,
-    radials: usize,
-    radial_step_m: f64,
     terrain: Vec<TerrainUse>,
     visible_area_km2: f64,
     evaluated_area_km2: f64,
@@ -788,8 +786,6 @@ fn run_viewshed(a: &ViewshedArgs, json: bool) -> Result<()> {
     let report = ViewshedReport {
         params,
         grid: vs.sweep.grid,
-        radials: vs.sweep.radials,
-        radial_step_m: vs.sweep.radial_step_m,
         terrain: terrain_list(&vs.terrain),
         visible_area_km2: vs.visible_area_km2,
         evaluated_area_km2: vs.evaluated_area_km2,
@@ -807,7 +803,7 @@ fn run_viewshed(a: &ViewshedArgs, json: bool) -> Result<()> {
         return Ok(());
     }
     println!(
-        "Viewshed of {:.5},{:.5} ({:.0} m, targets {:.1} m, k {:.2}), radius {:.1} km: grid {}×{}, {} radials, {:.2} s",
+        "Viewshed of {:.5},{:.5} ({:.0} m, targets {:.1} m, k {:.2}), radius {:.1} km: grid {}×{}, {:.2} s",
         a.site.lon_deg,
         a.site.lat_deg,
         a.height_m,
@@ -816,7 +812,6 @@ fn run_viewshed(a: &ViewshedArgs, json: bool) -> Result<()> {
         a.radius_km,
         report.grid.width,
         report.grid.height,
-        report.radials,
         seconds
     );
     println!("Terrain: {}", describe_terrain(&report.terrain));

@@ -15,11 +15,14 @@
 //! the ITM point-to-point loss over the profile from the site to that sample (the tests check
 //! it).
 //!
-//! The viewshed uses the same radials and grid: a pixel is visible when the line from the
-//! antenna to a receiver `rx_height_m` above the pixel centre's ground (at the centre's own
-//! distance) clears every sample of the nearest radial before it, with the earth bulge of an
-//! effective radius `k · R` ([`crate::los`] semantics, k = 4/3 by default). A running maximum
-//! of the apparent elevation angle per radial makes it O(1) per pixel.
+//! The viewshed uses the same grid but no radials: it reads the ground at every cell centre
+//! inside the radius and runs the horizon-carrying scan of gdal_viewshed's default mode (Wang,
+//! Robinson and White, "Generating viewsheds without using sightlines", 2000) on it: rows
+//! outward from the observer's, each cell's horizon height interpolated from its two nearer,
+//! already visited neighbours, heights relative to the antenna with the earth bulge of an
+//! effective radius `k · R` (k = 4/3 by default). A cell is visible when a receiver
+//! `rx_height_m` above its ground reaches that horizon. O(1) per cell; it differs from exact
+//! line of sight over the grid only on grazing rays (the tests bound it).
 //!
 //! Everything is pure: the DEM comes in as a [`DemSet`], the result is in memory; the CLI
 //! writes the GeoTIFF/PNG.
@@ -789,7 +792,8 @@ pub const VIEWSHED_NODATA: u8 = 255;
 pub struct Viewshed {
     /// The request.
     pub params: ViewshedParams,
-    /// Grid and radials.
+    /// The grid (its radial layout is that of a coverage map on the same grid; the viewshed
+    /// scan does not use radials).
     pub sweep: Sweep,
     /// Per pixel, row-major from the north-west corner.
     #[serde(skip)]
@@ -834,16 +838,6 @@ pub fn radial_visibility(
     }
 }
 
-/// One radial of a viewshed: antenna height above sea level (m), the ground samples (m), and
-/// the running maximum of the ground's apparent elevation slope over samples `1..=i`.
-struct RadialHorizon {
-    h0: f64,
-    z: Vec<f64>,
-    highest: Vec<f64>,
-    finest: usize,
-    coarsest: usize,
-}
-
 /// Computes a line-of-sight viewshed on the coverage grid (see the module docs).
 ///
 /// # Errors
@@ -870,93 +864,107 @@ pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, Cover
         });
     }
     let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
-    let n = sweep.samples_per_radial;
-    let step = sweep.radial_step_m;
-    let curv = 1.0 / (2.0 * params.k_factor * crate::los::EARTH_RADIUS_M);
-    // Per radial: the antenna's height above sea level, the samples, and the highest apparent
-    // elevation (slope, with the earth bulge) of the ground over samples 1..=i.
-    let outs: Vec<RadialHorizon> = (0..sweep.radials)
-        .into_par_iter()
-        .map_init(
-            || dem.sampler(),
-            |sampler, r| -> Result<_, CoverageError> {
-                let mut z = vec![0.0f64; n];
-                let s = sampler.sample_radial(params.site, sweep.azimuth_deg(r), step, &mut z)?;
-                let h0 = z[0] + params.tx_height_m;
-                let mut highest = vec![f64::NEG_INFINITY; n];
-                let mut m = f64::NEG_INFINITY;
-                for (i, (zi, hi)) in z.iter().zip(highest.iter_mut()).enumerate().skip(1) {
-                    let d = i as f64 * step;
-                    m = m.max((zi - d * d * curv - h0) / d);
-                    *hi = m;
-                }
-                Ok(RadialHorizon {
-                    h0,
-                    z,
-                    highest,
-                    finest: s.finest_source,
-                    coarsest: s.coarsest_source,
-                })
-            },
-        )
-        .collect::<Result<_, _>>()?;
-    // Per pixel: the target `rx_height_m` above the pixel centre's own ground, at its own
-    // distance, against the ground samples of the nearest radial strictly before it — the
-    // question a per-cell viewshed (gdal_viewshed) answers, on the same cells.
     let g = sweep.grid;
-    let site = params.site;
-    let step_az = 360.0 / sweep.radials as f64;
-    let rows: Vec<Vec<u8>> = (0..g.height)
+    let Some((cx, cy)) = g.pixel_of(params.site) else {
+        return Err(CoverageError::InvalidParameter {
+            name: "site",
+            value: params.site.lon_deg,
+            reason: "outside its own grid",
+        });
+    };
+    let disc = DiscGeometry::new(&g, params.site, sweep.radius_m);
+
+    // Ground heights at the cell centres inside the radius (rows in parallel), then relative to
+    // the observer with the earth bulge r²/2kR.
+    let rows: Vec<(Vec<f64>, PathSummaryLite)> = (0..g.height)
         .into_par_iter()
         .map_init(
             || dem.sampler(),
-            |sampler, row| -> Result<Vec<u8>, CoverageError> {
-                let mut out = vec![VIEWSHED_NODATA; g.width];
-                for (col, o) in out.iter_mut().enumerate() {
-                    let (lon, lat) = g.pixel_center(col, row);
-                    let (d, az) = distance_azimuth(site, lon, lat);
-                    if d > sweep.radius_m {
-                        continue;
-                    }
-                    let rad = &outs[((az / step_az).round() as usize) % sweep.radials];
-                    // Samples strictly nearer than the target.
-                    let before = ((d / step).ceil() as usize).saturating_sub(1).min(n - 1);
-                    if before == 0 {
-                        *o = 1;
-                        continue;
-                    }
-                    let ground = LonLat::new(lon, lat)
-                        .ok()
-                        .map(|p| sampler.elevation(p))
-                        .transpose()?
-                        .and_then(|e| e.elevation_m)
-                        // A void everywhere: the nearest radial sample's height.
-                        .unwrap_or(rad.z[((d / step).round() as usize).min(n - 1)]);
-                    let target = (ground + params.rx_height_m - d * d * curv - rad.h0) / d;
-                    // Ties count as clear, as in `los`.
-                    *o = u8::from(target >= rad.highest[before]);
-                }
-                Ok(out)
+            |sampler, row| -> Result<_, CoverageError> {
+                let mut z = vec![f64::NAN; g.width];
+                let Some((c0, c1)) = disc.span(row) else {
+                    return Ok((z, PathSummaryLite::default()));
+                };
+                let (lon, lat) = g.pixel_center(c0, row);
+                let s = sampler.sample_row(lat, lon, g.pixel_width_deg, &mut z[c0..=c1])?;
+                Ok((
+                    z,
+                    PathSummaryLite {
+                        finest: Some(s.finest_source),
+                        coarsest: Some(s.coarsest_source),
+                    },
+                ))
             },
         )
         .collect::<Result<_, _>>()?;
-    let mut visible = Vec::with_capacity(g.width * g.height);
-    let mut visible_area_km2 = 0.0;
-    let mut evaluated_area_km2 = 0.0;
-    for (row, r) in rows.into_iter().enumerate() {
-        let a = g.pixel_area_km2(g.pixel_center(0, row).1);
-        for &v in &r {
-            if v != VIEWSHED_NODATA {
-                evaluated_area_km2 += a;
-                if v == 1 {
-                    visible_area_km2 += a;
-                }
+    let z_obs = rows[cy].0[cx] + params.tx_height_m;
+    let curv = 1.0 / (2.0 * params.k_factor * EARTH_RADIUS_M);
+    let (mut heights, summaries): (Vec<Vec<f64>>, Vec<PathSummaryLite>) = rows.into_iter().unzip();
+    heights.par_iter_mut().enumerate().for_each(|(row, z)| {
+        if let Some((c0, c1)) = disc.span(row) {
+            for col in c0..=c1 {
+                z[col] -= z_obs + curv * disc.r2(col, row);
             }
         }
-        visible.extend(r);
+    });
+
+    // The horizon-carrying scan outward from the observer's row, north and south halves on
+    // two threads.
+    let target = params.rx_height_m;
+    let mut visible = vec![VIEWSHED_NODATA; g.width * g.height];
+    let (north, south) = visible.split_at_mut(cy * g.width);
+    let (h_north, h_south) = heights.split_at_mut(cy);
+    let scan = HorizonScan {
+        disc: &disc,
+        cx,
+        cy,
+        target,
+    };
+    // The observer's row first: both halves start from it.
+    let (first_out, south_rest) = south.split_at_mut(g.width);
+    scan.first_row(&mut h_south[0], first_out);
+    let first = h_south[0].clone();
+    let (h_first, h_south_rest) = h_south.split_at_mut(1);
+    rayon::join(
+        || {
+            let mut last = first.clone();
+            for (i, (z, out)) in h_north
+                .iter_mut()
+                .rev()
+                .zip(north.chunks_exact_mut(g.width).rev())
+                .enumerate()
+            {
+                scan.row(cy - 1 - i, i + 1, z, &last, out);
+                std::mem::swap(&mut last, z);
+            }
+        },
+        || {
+            let mut last = h_first[0].clone();
+            for (i, (z, out)) in h_south_rest
+                .iter_mut()
+                .zip(south_rest.chunks_exact_mut(g.width))
+                .enumerate()
+            {
+                scan.row(cy + 1 + i, i + 1, z, &last, out);
+                std::mem::swap(&mut last, z);
+            }
+        },
+    );
+
+    let mut visible_area_km2 = 0.0;
+    let mut evaluated_area_km2 = 0.0;
+    for (row, r) in visible.chunks_exact(g.width).enumerate() {
+        let a = g.pixel_area_km2(g.pixel_center(0, row).1);
+        let evaluated = r.iter().filter(|&&v| v != VIEWSHED_NODATA).count();
+        let seen = r.iter().filter(|&&v| v == 1).count();
+        evaluated_area_km2 += a * evaluated as f64;
+        visible_area_km2 += a * seen as f64;
     }
-    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect();
-    used.extend(grid_sources(dem, params.site, &sweep));
+    let used: Vec<usize> = summaries
+        .iter()
+        .flat_map(|s| [s.finest, s.coarsest])
+        .flatten()
+        .collect();
     let terrain = terrain_used(dem, used);
     Ok(Viewshed {
         params: *params,
@@ -966,6 +974,173 @@ pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, Cover
         evaluated_area_km2,
         terrain,
     })
+}
+
+/// The sources a row of the viewshed read.
+#[derive(Debug, Clone, Copy, Default)]
+struct PathSummaryLite {
+    finest: Option<usize>,
+    coarsest: Option<usize>,
+}
+
+/// Distances on a grid around a site: the local equirectangular metric (x = R·cos φ·Δλ with the
+/// row's own latitude, y = R·Δφ; within 0.01 % of the great circle at 50 km), and the cells of
+/// each row inside the radius.
+struct DiscGeometry {
+    site: (f64, f64),
+    grid: GeoGrid,
+    radius2_m2: f64,
+    /// Metres per degree of latitude.
+    m_per_deg: f64,
+    /// Per row: metres per degree of longitude.
+    m_per_deg_lon: Vec<f64>,
+}
+
+impl DiscGeometry {
+    fn new(g: &GeoGrid, site: LonLat, radius_m: f64) -> Self {
+        let m_per_deg = EARTH_RADIUS_M.to_radians_factor();
+        let m_per_deg_lon = (0..g.height)
+            .map(|row| m_per_deg * g.pixel_center(0, row).1.to_radians().cos())
+            .collect();
+        Self {
+            site: (site.lon_deg, site.lat_deg),
+            grid: *g,
+            radius2_m2: radius_m * radius_m,
+            m_per_deg,
+            m_per_deg_lon,
+        }
+    }
+
+    /// Squared distance of a cell centre from the site, m².
+    #[inline]
+    fn r2(&self, col: usize, row: usize) -> f64 {
+        let (lon, lat) = self.grid.pixel_center(col, row);
+        let x = (lon - self.site.0) * self.m_per_deg_lon[row];
+        let y = (lat - self.site.1) * self.m_per_deg;
+        x * x + y * y
+    }
+
+    /// The first and last columns of a row inside the radius (a contiguous run), if any.
+    fn span(&self, row: usize) -> Option<(usize, usize)> {
+        let (_, lat) = self.grid.pixel_center(0, row);
+        let y = (lat - self.site.1) * self.m_per_deg;
+        let half = (self.radius2_m2 - y * y).sqrt();
+        if half.is_nan() {
+            return None;
+        }
+        let k = self.m_per_deg_lon[row] * self.grid.pixel_width_deg;
+        let c = (self.site.0 - self.grid.west_deg) / self.grid.pixel_width_deg - 0.5;
+        let lo = (c - half / k).ceil().max(0.0) as usize;
+        let hi = ((c + half / k).floor() as usize).min(self.grid.width - 1);
+        // Rounding at the rim: keep only cells the exact test accepts.
+        let lo = (lo..=hi).find(|&col| self.r2(col, row) <= self.radius2_m2)?;
+        let hi = (lo..=hi)
+            .rev()
+            .find(|&col| self.r2(col, row) <= self.radius2_m2)?;
+        Some((lo, hi))
+    }
+}
+
+/// The viewshed scan of "Generating viewsheds without using sightlines" (Wang, Robinson and
+/// White, 2000) as gdal_viewshed runs it by default (edge mode): rows are visited outward from
+/// the observer's, each cell outward from the observer's column, and a cell's horizon height
+/// is interpolated on the plane through the observer and the two already visited neighbours
+/// nearer to it (the line through the observer on the axes and diagonals). A cell is visible
+/// when its ground plus the target height reaches that horizon; the horizon it passes on is
+/// the higher of the two. Heights are relative to the observer, earth bulge included; rows
+/// are walked in index space, which keeps straight lines and ratios along them on the
+/// lon/lat grid.
+struct HorizonScan<'a> {
+    disc: &'a DiscGeometry,
+    cx: usize,
+    cy: usize,
+    target: f64,
+}
+
+/// Height at index distance `n` ≥ 2 on the line through the observer and a cell of height `za`
+/// one step nearer.
+#[inline]
+fn line_height(n: usize, za: f64) -> f64 {
+    za * n as f64 / (n - 1) as f64
+}
+
+/// Height at (i, j), j > i ≥ 1 index steps, on the plane through the observer and the cells
+/// (i − 1, j − 1) of height `za` and (i − 1, j) or (i, j − 1) of height `zb`.
+#[inline]
+fn edge_height(i: usize, j: usize, za: f64, zb: f64) -> f64 {
+    (za * i as f64 + zb * (j - i) as f64) / (j - 1) as f64
+}
+
+impl HorizonScan<'_> {
+    /// Visibility of a cell against the horizon height `horizon`; the cell then carries the
+    /// higher of the two.
+    #[inline]
+    fn settle(&self, z: &mut f64, horizon: f64, out: &mut u8) {
+        *out = u8::from(*z + self.target >= horizon);
+        *z = z.max(horizon);
+    }
+
+    fn first_row(&self, z: &mut [f64], out: &mut [u8]) {
+        let Some((c0, c1)) = self.disc.span(self.cy) else {
+            return;
+        };
+        let cx = self.cx;
+        for c in cx.saturating_sub(1).max(c0)..=(cx + 1).min(c1) {
+            out[c] = 1;
+        }
+        for c in (c0..cx.saturating_sub(1)).rev() {
+            let h = line_height(cx - c, z[c + 1]);
+            self.settle(&mut z[c], h, &mut out[c]);
+        }
+        for c in cx + 2..=c1 {
+            let h = line_height(c - cx, z[c - 1]);
+            self.settle(&mut z[c], h, &mut out[c]);
+        }
+    }
+
+    /// Row `row`, `dy` ≥ 1 rows from the observer's; `last` is the row nearer to it. Only the
+    /// cells inside the radius whose nearer neighbours are too are visited (at the rim a row
+    /// can reach one column beyond the nearer one: longitude degrees shrink northwards).
+    fn row(&self, row: usize, dy: usize, z: &mut [f64], last: &[f64], out: &mut [u8]) {
+        let nearer = if row < self.cy { row + 1 } else { row - 1 };
+        let (Some((c0, c1)), Some((l0, l1))) = (self.disc.span(row), self.disc.span(nearer)) else {
+            return;
+        };
+        let (c0, c1) = (c0.max(l0), c1.min(l1));
+        let cx = self.cx;
+        if !(c0..=c1).contains(&cx) {
+            return;
+        }
+        let h = if dy == 1 {
+            z[cx]
+        } else {
+            line_height(dy, last[cx])
+        };
+        self.settle(&mut z[cx], h, &mut out[cx]);
+        // Towards the west, then the east: `prev` is the neighbour one step nearer the
+        // observer's column.
+        let cell = |dx: usize, here: f64, this_prev: f64, last_here: f64, last_prev: f64| {
+            if dx == dy {
+                if dx == 1 {
+                    here
+                } else {
+                    line_height(dx, last_prev)
+                }
+            } else if dx > dy {
+                edge_height(dy, dx, last_prev, this_prev)
+            } else {
+                edge_height(dx, dy, last_prev, last_here)
+            }
+        };
+        for c in (c0..cx).rev() {
+            let h = cell(cx - c, z[c], z[c + 1], last[c], last[c + 1]);
+            self.settle(&mut z[c], h, &mut out[c]);
+        }
+        for c in cx + 1..=c1 {
+            let h = cell(c - cx, z[c], z[c - 1], last[c], last[c - 1]);
+            self.settle(&mut z[c], h, &mut out[c]);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -746,6 +746,39 @@ impl<'a> Sampler<'a> {
         self.dem.sample_points_with(&mut self.cur, points, out)
     }
 
+    /// Heights along a parallel, for grid scans: `out[i]` is the height at
+    /// (`west_lon_deg + i · step_lon_deg`, `lat_deg`). Same values and void filling as
+    /// [`DemSet::sample_points_into`] on those points, without building them.
+    ///
+    /// # Errors
+    /// [`TerrainError::InvalidArgument`] for non-finite inputs or a row leaving −180…180°/±90°,
+    /// and the errors of [`DemSet::sample_points_into`].
+    pub fn sample_row(
+        &mut self,
+        lat_deg: f64,
+        west_lon_deg: f64,
+        step_lon_deg: f64,
+        out: &mut [f64],
+    ) -> Result<PathSummary, TerrainError> {
+        let east = west_lon_deg + out.len().saturating_sub(1) as f64 * step_lon_deg;
+        for lon in [west_lon_deg, east] {
+            LonLat::new(lon, lat_deg).map_err(|e| {
+                TerrainError::InvalidArgument(format!("grid row at {lon}, {lat_deg}: {e}"))
+            })?;
+        }
+        if !step_lon_deg.is_finite() {
+            return Err(TerrainError::InvalidArgument(format!(
+                "grid row step {step_lon_deg}°"
+            )));
+        }
+        self.dem.sample_path(
+            &mut self.cur,
+            out,
+            |i| (west_lon_deg + i as f64 * step_lon_deg, lat_deg),
+            None,
+        )
+    }
+
     /// As [`DemSet::sample_radial`].
     pub fn sample_radial(
         &mut self,
