@@ -792,16 +792,21 @@ fn total_key(x: f64) -> i64 {
 
 /// The value at 0-based ascending position `nth` of `v` in [`f64::total_cmp`] order, selected
 /// on integer keys (cheaper comparisons than `total_cmp`).
-fn select_ascending(v: &mut [f64], nth: usize) -> f64 {
-    let mut keys = [0i64; 64];
-    if v.len() > keys.len() {
-        return *v.select_nth_unstable_by(nth, f64::total_cmp).1;
+fn select_ascending(v: &[f64], nth: usize) -> f64 {
+    fn select(keys: &mut [i64], v: &[f64], nth: usize) -> f64 {
+        for (k, &x) in keys.iter_mut().zip(v) {
+            *k = total_key(x);
+        }
+        f64::from_bits(total_key_inverse(*keys.select_nth_unstable(nth).1))
     }
-    let keys = &mut keys[..v.len()];
-    for (k, &x) in keys.iter_mut().zip(v.iter()) {
-        *k = total_key(x);
+    // The small buffer for the usual few candidates; the large one only when needed.
+    if v.len() <= 64 {
+        select(&mut [0i64; 64][..v.len()], v, nth)
+    } else if v.len() <= 256 {
+        select(&mut [0i64; 256][..v.len()], v, nth)
+    } else {
+        select(&mut vec![0i64; v.len()], v, nth)
     }
-    f64::from_bits(total_key_inverse(*keys.select_nth_unstable(nth).1))
 }
 
 #[inline]
@@ -826,7 +831,7 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
     // Every 8th residual; the (rank+1) largest and smallest of those by insertion (rank < 8).
     let m = n.div_ceil(STEP);
     // Rank in the subsample expected to lie beyond the k-th value of the sample, with margin.
-    let rank = ((k * m).div_ceil(n) + 1).min(m) - 1;
+    let rank = ((k * m).div_ceil(n) + 2).min(m) - 1;
     let (t_hi, t_lo) = rank_th_largest_and_smallest(
         s.iter()
             .enumerate()
@@ -855,15 +860,15 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
         for (j, (a, &v)) in all.iter_mut().zip(s).enumerate() {
             *a = residual(j as f64, v);
         }
-        select_ascending(&mut all[..n], nth)
+        select_ascending(&all[..n], nth)
     };
     let largest = if (k..=KEEP).contains(&n_hi) {
-        select_ascending(&mut hi[..n_hi], n_hi - k)
+        select_ascending(&hi[..n_hi], n_hi - k)
     } else {
         whole(n - k)
     };
     let smallest = if (k..=KEEP).contains(&n_lo) {
-        select_ascending(&mut lo[..n_lo], k - 1)
+        select_ascending(&lo[..n_lo], k - 1)
     } else {
         whole(k - 1)
     };
