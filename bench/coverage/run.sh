@@ -29,6 +29,7 @@ done
    srtm2sdf "$h" >/dev/null && touch ".done_$s"; done)
 
 peak() { awk -F: '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
+cpu() { awk -F: '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$1"; }
 wall() { awk '/Elapsed \(wall clock\)/ {n=split($NF,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; printf "%.2f", s}' "$1"; }
 
 # SPLAT! site and ITM parameters (longitude in degrees west, heights in metres with -metric).
@@ -48,10 +49,11 @@ echo "== coverage, radius $R_KM km, $(nproc) cores, load $(cut -d' ' -f1-3 /proc
 SP_ITM=$(wall splat_itm.time); SP_ITWOM=$(wall splat_itwom.time); AU=$(wall auyl_cov.time)
 N_SPLAT=$(grep -c '^[0-9]' splat_itm.txt || true)
 N_AUYL=$(python3 -c "import json;d=json.load(open('auyl_cov.report.json'));print(d['itm_evaluations'], d['grid']['width']*d['grid']['height'], round(d['seconds'],2))")
-echo "SPLAT! -olditm (ITM):  ${SP_ITM} s wall, peak $(peak splat_itm.time) MiB, $N_SPLAT points"
-echo "SPLAT! ITWOM:          ${SP_ITWOM} s wall, peak $(peak splat_itwom.time) MiB"
-echo "auyl radio coverage:   ${AU} s wall (process, incl. DEM load + GeoTIFF/PNG), peak $(peak auyl_cov.time) MiB; ITM evaluations, grid pixels, sweep s: $N_AUYL"
-awk -v a="$SP_ITM" -v b="$AU" -v c="$SP_ITWOM" 'BEGIN{printf "ratio SPLAT!(ITM)/auyl = %.1fx, SPLAT!(ITWOM)/auyl = %.1fx\n", a/b, c/b}'
+echo "SPLAT! -olditm (ITM):  ${SP_ITM} s wall, $(cpu splat_itm.time) s CPU, peak $(peak splat_itm.time) MiB, $N_SPLAT points"
+echo "SPLAT! ITWOM:          ${SP_ITWOM} s wall, $(cpu splat_itwom.time) s CPU, peak $(peak splat_itwom.time) MiB"
+echo "auyl radio coverage:   ${AU} s wall, $(cpu auyl_cov.time) s CPU (process, incl. DEM load + GeoTIFF/PNG), peak $(peak auyl_cov.time) MiB; ITM evaluations, grid pixels, sweep s: $N_AUYL"
+awk -v a="$SP_ITM" -v b="$AU" -v c="$SP_ITWOM" -v ca="$(cpu splat_itm.time)" -v cb="$(cpu auyl_cov.time)" \
+  'BEGIN{printf "ratio SPLAT!(ITM)/auyl = %.1fx wall, %.1fx CPU; SPLAT!(ITWOM)/auyl = %.1fx wall\n", a/b, ca/cb, c/b}'
 
 # Loss agreement: every SPLAT! ITM point against the auyl pixel containing it.
 gdal_translate -q -of AAIGrid auyl_cov.tif auyl_cov.asc
@@ -67,6 +69,11 @@ read OX OY < <(echo "$LON $LAT" | gdaltransform -s_srs EPSG:4326 -t_srs EPSG:326
   -vv 1 -iv 0 -ov 0 dem_utm.tif gdal_vs.tif 2> gdal_vs.time
 /usr/bin/time -v "$AUYL" radio viewshed --site $LON,$LAT --height-m $H --target-height-m $RX \
   --radius-km "$R_KM" --json -o auyl_vs.tif > auyl_vs.json 2> auyl_vs.time
+# The same on the unpacked .hgt tiles alone (what gdal reads, uncompressed; auyl reads the four
+# whole tiles the disc touches, gdal only its prepared crop).
+/usr/bin/time -v "$AUYL" radio viewshed --dem "$OUT/hgt" --site $LON,$LAT --height-m $H \
+  --target-height-m $RX --radius-km "$R_KM" --json -o auyl_vs_hgt.tif > auyl_vs_hgt.json \
+  2> auyl_vs_hgt.time
 /usr/bin/time -v "$AUYL" radio viewshed --site $LON,$LAT --height-m $H --target-height-m $RX \
   --radius-km "$R_KM" --resolution-m 90 --json -o auyl_vs90.tif > auyl_vs90.json 2> auyl_vs90.time
 GV_KM2=$(gdalinfo -stats gdal_vs.tif | awk -F= '/STATISTICS_MEAN/ {m=$2} /Size is/ {split($0,a,/[ ,]+/); w=a[3]; h=a[4]} END{printf "%.1f", m*w*h*0.0081}')
@@ -95,7 +102,11 @@ px, py = map(float, re.search(r'Pixel Size = \(([-0-9.e]+),([-0-9.e]+)\)', t).gr
 print(round((x - $XW) / px), round((y - $YN) / py))")
 gdal_translate -q -of AAIGrid auyl_vs.tif auyl_vs.asc
 gdal_translate -q -of AAIGrid gdal_vs_same.tif gdal_vs_same.asc 2>/dev/null
-echo "gdal_viewshed on auyl's grid: $(wall gdal_vs_same.time) s wall"
+echo "gdal_viewshed on auyl's grid: $(wall gdal_vs_same.time) s wall, $(cpu gdal_vs_same.time) s CPU, peak $(peak gdal_vs_same.time) MiB (reads the prepared uncompressed GeoTIFF crop, writes a GeoTIFF)"
+echo "auyl viewshed, demo DEM (.gz tiles + national 30″ grid): $(wall auyl_vs.time) s wall, $(cpu auyl_vs.time) s CPU, peak $(peak auyl_vs.time) MiB (reads and decodes the tiles, writes a GeoTIFF)"
+echo "auyl viewshed, unpacked .hgt tiles: $(wall auyl_vs_hgt.time) s wall, $(cpu auyl_vs_hgt.time) s CPU, peak $(peak auyl_vs_hgt.time) MiB; in-process viewshed call $(python3 -c "import json;print(round(json.load(open('auyl_vs_hgt.json'))['seconds'],3))") s wall"
+cmp <(gdal_translate -q -of AAIGrid auyl_vs_hgt.tif /vsistdout/) auyl_vs.asc >/dev/null \
+  && echo "auyl viewshed identical from either DEM folder" || echo "auyl viewshed differs between DEM folders"
 python3 "$ROOT/bench/coverage/compare_viewshed.py" auyl_vs.asc gdal_vs_same.asc "$COFF" "$ROFF" $LON $LAT $((R_KM*1000))
 
 python3 - "$GV_KM2" "$(wall gdal_vs.time)" "$(wall auyl_vs.time)" "$(wall auyl_vs90.time)" <<'PY'

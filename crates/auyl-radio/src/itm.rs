@@ -835,9 +835,11 @@ pub fn p2p(
     params: &ItmParams,
     var: Variability,
 ) -> Result<ItmOutput, ItmError> {
-    validate([h_tx_m, h_rx_m], params, var.tls()).map_err(|e| cr_codes(e, var))?;
+    let warnings = validate([h_tx_m, h_rx_m], params, var.tls()).map_err(|e| cr_codes(e, var))?;
     let path = terrain::prepare(profile, h_tx_m, h_rx_m, params.n_0)?;
-    evaluate(&path, params, var)
+    // As `evaluate`, whose validation would repeat the one above on the same inputs.
+    evaluate_core(&path, &RadioSetup::unchecked(*params, var), warnings)
+        .map_err(|e| cr_codes(e, var))
 }
 
 /// ITM area mode in one call (NTIA `ITM_AREA_TLS_Ex` / `ITM_AREA_CR_Ex`).

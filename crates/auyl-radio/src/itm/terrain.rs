@@ -294,7 +294,7 @@ fn analyse(
 /// (the test multiplied through by the distance, with a relative margin of 1e-9 for its
 /// rounding). The angle, computed as [`angle`] where the test passes, decides.
 fn horizons(z: &[f64], xi: f64, d: f64, two_a: f64, h: [f64; 2]) -> Horizons {
-    const MAX_BLOCKS: usize = 256;
+    const MAX_BLOCKS: usize = 64;
     let np = z.len() - 1;
     let z_tx = z[0] + h[0];
     let z_rx = z[np] + h[1];
