@@ -902,8 +902,8 @@ pub fn viewshed(dem: &DemSet, params: &ViewshedParams) -> Result<Viewshed, Cover
     let (mut heights, summaries): (Vec<Vec<f64>>, Vec<PathSummaryLite>) = rows.into_iter().unzip();
     heights.par_iter_mut().enumerate().for_each(|(row, z)| {
         if let Some((c0, c1)) = disc.span(row) {
-            for col in c0..=c1 {
-                z[col] -= z_obs + curv * disc.r2(col, row);
+            for (col, zc) in z.iter_mut().enumerate().take(c1 + 1).skip(c0) {
+                *zc -= z_obs + curv * disc.r2(col, row);
             }
         }
     });
@@ -1085,8 +1085,9 @@ impl HorizonScan<'_> {
             return;
         };
         let cx = self.cx;
-        for c in cx.saturating_sub(1).max(c0)..=(cx + 1).min(c1) {
-            out[c] = 1;
+        let (a, b) = (cx.saturating_sub(1).max(c0), (cx + 1).min(c1));
+        if a <= b {
+            out[a..=b].fill(1);
         }
         for c in (c0..cx.saturating_sub(1)).rev() {
             let h = line_height(cx - c, z[c + 1]);

@@ -328,11 +328,11 @@ fn horizons(z: &[f64], xi: f64, d: f64, two_a: f64, h: [f64; 2]) -> Horizons {
     let npf = np as f64;
 
     // TX, forwards: a strictly higher angle wins, so the first point reaching the maximum does.
-    for b in 0..blocks {
+    for (b, &top) in block_max[..blocks].iter().enumerate() {
         let lo = 1 + b * bs;
         let hi = (lo + bs).min(np);
         let mut fi = lo as f64;
-        if !may_reach((block_max[b] - z_tx).max(0.0), fi * xi, theta[0]) {
+        if !may_reach((top - z_tx).max(0.0), fi * xi, theta[0]) {
             continue;
         }
         for &zi in &z[lo..hi] {
