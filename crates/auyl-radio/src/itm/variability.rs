@@ -92,9 +92,6 @@ impl VariabilityTerms {
         climate: i32,
         mode: i32,
     ) -> Self {
-        let mut z_t = inverse_ccdf(time / 100.0);
-        let mut z_l = inverse_ccdf(location / 100.0);
-        let z_s = inverse_ccdf(situation / 100.0);
         let c = (climate.clamp(1, 7) - 1) as usize;
         let wn = f_mhz / 47.7;
         let mut m = mode;
@@ -106,14 +103,19 @@ impl VariabilityTerms {
         if plus10 {
             m -= 10;
         }
-        if m == mdvar::SINGLE_MESSAGE {
-            z_t = z_s;
-            z_l = z_s;
+        // The modes that tie the time or location deviate to another take that one's value;
+        // the deviates a mode replaces are not computed.
+        let z_s = inverse_ccdf(situation / 100.0);
+        let (z_t, z_l) = if m == mdvar::SINGLE_MESSAGE {
+            (z_s, z_s)
         } else if m == mdvar::ACCIDENTAL {
-            z_l = z_s;
+            (inverse_ccdf(time / 100.0), z_s)
         } else if m == mdvar::MOBILE {
-            z_l = z_t;
-        }
+            let z_t = inverse_ccdf(time / 100.0);
+            (z_t, z_t)
+        } else {
+            (inverse_ccdf(time / 100.0), inverse_ccdf(location / 100.0))
+        };
         let q = (0.133 * wn).ln();
         Self {
             wn,
