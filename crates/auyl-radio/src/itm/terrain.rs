@@ -755,7 +755,8 @@ fn delta_h(z: &[f64], xi: f64, d_start: f64, d_end: f64) -> f64 {
 }
 
 /// The `rank`-th largest and smallest (0-based, `rank` < 32 and below the number of values)
-/// of a few values, by insertion into two short sorted buffers.
+/// of a few values, by insertion into two short sorted buffers. Plain float comparisons: the
+/// result only serves as a threshold, which any value may be without changing the quantiles.
 fn rank_th_largest_and_smallest(values: impl Iterator<Item = f64>, rank: usize) -> (f64, f64) {
     let len = rank + 1;
     let mut top = [f64::NEG_INFINITY; 32];
@@ -763,17 +764,17 @@ fn rank_th_largest_and_smallest(values: impl Iterator<Item = f64>, rank: usize) 
     let (top, bottom) = (&mut top[..len], &mut bottom[..len]);
     for x in values {
         // top: descending; bottom: ascending.
-        if x.total_cmp(&top[rank]).is_gt() {
+        if x > top[rank] {
             let mut i = rank;
-            while i > 0 && x.total_cmp(&top[i - 1]).is_gt() {
+            while i > 0 && x > top[i - 1] {
                 top[i] = top[i - 1];
                 i -= 1;
             }
             top[i] = x;
         }
-        if x.total_cmp(&bottom[rank]).is_lt() {
+        if x < bottom[rank] {
             let mut i = rank;
-            while i > 0 && x.total_cmp(&bottom[i - 1]).is_lt() {
+            while i > 0 && x < bottom[i - 1] {
                 bottom[i] = bottom[i - 1];
                 i -= 1;
             }
@@ -840,7 +841,9 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
         rank,
     );
 
-    // Masked indices: the stores need no bounds checks; counts past KEEP fall back.
+    // Masked indices: the stores need no bounds checks. Every value is stored at the slot after
+    // the candidates so far, so a count that reaches KEEP wraps onto the first candidate: such
+    // counts fall back.
     let mut hi = [0.0f64; KEEP];
     let mut lo = [0.0f64; KEEP];
     let (mut n_hi, mut n_lo) = (0usize, 0usize);
@@ -862,12 +865,12 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
         }
         select_ascending(&all[..n], nth)
     };
-    let largest = if (k..=KEEP).contains(&n_hi) {
+    let largest = if (k..KEEP).contains(&n_hi) {
         select_ascending(&hi[..n_hi], n_hi - k)
     } else {
         whole(n - k)
     };
-    let smallest = if (k..=KEEP).contains(&n_lo) {
+    let smallest = if (k..KEEP).contains(&n_lo) {
         select_ascending(&lo[..n_lo], k - 1)
     } else {
         whole(k - 1)
@@ -943,6 +946,51 @@ mod tests {
         check_all_prefixes(&stairs, 67.0, [40.0, 1.5]).unwrap();
         let valley: Vec<f64> = (0..600).map(|i| (f64::from(i) - 300.0).abs()).collect();
         check_all_prefixes(&valley, 30.0, [10.0, 2.0]).unwrap();
+    }
+
+    /// Found by `quantiles_match_a_full_sort`: exactly 64 values (the candidate buffer's size)
+    /// at or below the subsample's threshold (0.0: many zeros), the smallest stored first.
+    #[test]
+    fn quantiles_when_the_candidates_fill_the_buffer() {
+        let sparse = [
+            (0, 1.0),
+            (1, -9485.990815471772),
+            (5, 8109.5810361258045),
+            (6, 334.8501218217392),
+            (7, 4991.778540951486),
+            (15, 7076.5421067514135),
+            (50, 4683.581651491787),
+            (51, 1305.674608258611),
+            (55, 3339.8224778885346),
+            (66, 2342.6792364185994),
+            (72, 2396.740259159036),
+            (80, -7359.303803448057),
+            (84, -5631.887219101226),
+            (88, -4161.764584913089),
+            (89, -8126.688589082809),
+            (93, -4449.345397554565),
+            (94, 8620.145637074447),
+            (99, -4872.186369000611),
+            (100, -5318.155621389252),
+            (105, -3970.2690206012085),
+        ];
+        // The other values are 0 and 1, as the proptest drew them.
+        let ones = [
+            4, 10, 11, 14, 17, 20, 21, 26, 30, 31, 32, 33, 34, 35, 40, 49, 54, 56, 57, 60, 62, 68,
+            71, 90, 91, 95, 97, 98, 101, 102, 103, 106,
+        ];
+        let mut v = vec![0.0; 107];
+        for i in ones {
+            v[i] = 1.0;
+        }
+        for (i, x) in sparse {
+            v[i] = x;
+        }
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        let (hi, lo) = residual_quantiles(&v, 0.0, 0.0, 1);
+        assert_eq!(lo.to_bits(), sorted[0].to_bits());
+        assert_eq!(hi.to_bits(), sorted[v.len() - 1].to_bits());
     }
 
     proptest! {
