@@ -838,7 +838,10 @@ pub fn radial_visibility(
     }
 }
 
-/// Computes a line-of-sight viewshed on the coverage grid (see the module docs).
+/// Computes a line-of-sight viewshed on the coverage grid (see the module docs). The antenna
+/// stands `tx_height_m` above the ground of the grid cell containing the site (as
+/// gdal_viewshed places its observer); cells farther than the radius (local equirectangular
+/// distance) are [`VIEWSHED_NODATA`].
 ///
 /// # Errors
 /// As [`coverage`] for the grid and terrain; [`CoverageError::InvalidParameter`] for negative
