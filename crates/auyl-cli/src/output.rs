@@ -5,8 +5,13 @@ use anyhow::Result;
 use auyl_model::{FieldType, Layer, LayerCounts, RegistrySummary};
 use std::path::Path;
 
-fn print_json(v: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+pub(crate) fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    // Streamed: KPI outputs list every overdue work (tens of MB on a national programme).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `auyl tracking …`, `auyl audit verify` and `auyl report weekly`: works from a plan, operator
 //! workbooks, KPIs, what waits on each akimat, the audit chain and the ministry's weekly report.
 
+use crate::output::print_json;
 use crate::registry::{now_rfc3339, open};
 use anyhow::{Context, Result, anyhow, bail};
 use auyl_io::tracking_xlsx::{
@@ -165,11 +166,6 @@ fn ctx(who: &str, on: Date) -> EditContext {
         at: now_rfc3339(),
         on,
     }
-}
-
-fn print_json(v: &serde_json::Value) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
 }
 
 /// Names from the registry: regions by code, organisations and settlements by id.
@@ -340,9 +336,9 @@ async fn import_cmd(store: &Store, a: ImportArgs, json: bool) -> Result<()> {
         Err(e @ WorkbookError::Invalid { .. }) => bail!("nothing was applied. {e}"),
         Err(e) => return Err(e.into()),
     };
-    let works = store.load_works().await?;
-    let responsible: HashMap<&Id, &Id> = works.iter().map(|w| (&w.id, &w.responsible_id)).collect();
     let changed: Vec<_> = wb.changed().collect();
+    let ids: Vec<Id> = changed.iter().map(|r| r.update.work_id.clone()).collect();
+    let responsible = store.work_responsibles(&ids).await?;
     let mut problems = Vec::new();
     for r in &changed {
         match responsible.get(&r.update.work_id) {
@@ -419,8 +415,15 @@ async fn kpis_cmd(store: &Store, a: KpiArgs, json: bool) -> Result<()> {
 /// Prints the KPIs as of a day: totals, by region with the forecast outlook, by operator, overdue
 /// works and what waits on whom.
 pub(crate) async fn print_kpis(store: &Store, as_of: Date, seed: u64, json: bool) -> Result<()> {
+    let t0 = std::time::Instant::now();
     let settlements = store.load_tracked_settlements().await?;
     let works = store.load_works().await?;
+    tracing::debug!(
+        settlements = settlements.len(),
+        works = works.len(),
+        load_s = t0.elapsed().as_secs_f64(),
+        "tracking state loaded"
+    );
     let k = compute_kpis(&settlements, &works, as_of);
     let params = ForecastParams {
         seed,
@@ -428,8 +431,22 @@ pub(crate) async fn print_kpis(store: &Store, as_of: Date, seed: u64, json: bool
     };
     let o = outlooks(&settlements, &works, as_of, &params);
     let simulated = is_simulated(store).await?;
+    tracing::debug!(
+        total_s = t0.elapsed().as_secs_f64(),
+        "KPIs and outlooks computed"
+    );
     if json {
-        return print_json(&json!({"simulated": simulated, "kpis": k, "outlooks": o}));
+        #[derive(serde::Serialize)]
+        struct Out<'a, K, O> {
+            simulated: bool,
+            kpis: &'a K,
+            outlooks: &'a O,
+        }
+        return print_json(&Out {
+            simulated,
+            kpis: &k,
+            outlooks: &o,
+        });
     }
     if simulated {
         println!("SIMULATED PROGRESS (demo): not reported by operators");
