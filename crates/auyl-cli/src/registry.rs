@@ -4,8 +4,7 @@ use crate::output;
 use anyhow::{Context, Result, anyhow, bail};
 use auyl_io::{ImportOptions, export_file, import_file, write_rejects};
 use auyl_model::{
-    AdminArea, BackboneNode, FibreRoute, Layer, LayerCounts, Mast, Organisation, PowerSource,
-    ProgrammeTargets, Record, Road, Settlement, assign_areas, summarise,
+    Layer, LayerCounts, ProgrammeTargets, Record, Settlement, assign_areas, summarise,
 };
 use auyl_store::{ImportDiff, ImportRun, Store, WriteMode};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -17,9 +17,9 @@ use auyl_resilience::scenario::{
     monte_carlo, power_outage,
 };
 use auyl_resilience::{Analysis, ModelOptions, NetworkModel, single_failures};
-use std::collections::HashMap;
 use auyl_store::Store;
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Arguments of `auyl resilience`.

@@ -711,6 +711,16 @@ pub(crate) async fn weekly_report(
         );
     }
     println!("{}\n{}", x.display(), h.display());
+    match &resilience {
+        Some(r) => println!(
+            "resilience of plan {}: {} single points of failure; {} people in {} settlements at risk of one failure",
+            r.plan,
+            r.single_points,
+            crate::output::n(r.people_at_risk),
+            r.settlements_at_risk
+        ),
+        None => println!("resilience: not assessed (no plan stored)"),
+    }
     println!(
         "audit head to publish: {}:{}{}",
         head.seq,

@@ -207,11 +207,20 @@ fn spof_scenarios_and_redundancy_on_the_demo_registry() {
     std::fs::write(&point, r#"{"type":"Point","coordinates":[72.3,50.5]}"#).unwrap();
     let out = auyl(
         &db,
-        &["resilience", "scenario", "hazard", "--polygon", point.to_str().unwrap()],
+        &[
+            "resilience",
+            "scenario",
+            "hazard",
+            "--polygon",
+            point.to_str().unwrap(),
+        ],
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("point.geojson") && err.contains("Point"), "{err}");
+    assert!(
+        err.contains("point.geojson") && err.contains("Point"),
+        "{err}"
+    );
 
     // Monte Carlo: seeded, so two runs agree; the interval brackets the mean.
     let args = [
@@ -265,7 +274,10 @@ fn spof_scenarios_and_redundancy_on_the_demo_registry() {
 #[test]
 fn the_weekly_report_has_the_latest_plans_resilience() {
     let (db, dir) = setup();
-    ok_json(&db, &["import", "organisations", &demo_file("organisations.csv")]);
+    ok_json(
+        &db,
+        &["import", "organisations", &demo_file("organisations.csv")],
+    );
     // The tracking fixture: six demo settlements; its Akmola mast is fibred to the Astana core.
     let plan: Plan = serde_json::from_slice(
         &std::fs::read(
@@ -322,10 +334,20 @@ fn the_weekly_report_has_the_latest_plans_resilience() {
         assert_eq!(w["id"], s["id"]);
         assert_eq!(w["people"], s["people"]);
     }
-    assert_eq!(risk["single_points"].as_u64().unwrap() as usize, ranked.len());
-    assert_eq!(risk["unreachable_people"], spof["spof"]["unreachable_people"]);
+    assert_eq!(
+        risk["single_points"].as_u64().unwrap() as usize,
+        ranked.len()
+    );
+    assert_eq!(
+        risk["unreachable_people"],
+        spof["spof"]["unreachable_people"]
+    );
     // Taytobe (333, Akmola) hangs off the Astana core through mast akm-77: at risk.
-    assert!(worst.iter().any(|w| w["id"] == "core:astana" && w["people"] == 333));
+    assert!(
+        worst
+            .iter()
+            .any(|w| w["id"] == "core:astana" && w["people"] == 333)
+    );
     let by_region = risk["by_region"].as_array().unwrap();
     let akmola = by_region
         .iter()

@@ -21,7 +21,8 @@ fn bad(message: impl Into<String>) -> AreaError {
 /// a FeatureCollection of them) as one multipolygon in WGS84 lon/lat. Other geometries, empty
 /// areas and coordinates outside lon −180…180, lat −90…90 are refused, naming the feature.
 pub fn area_from_geojson(value: &serde_json::Value) -> Result<MultiPolygon<f64>, AreaError> {
-    let gj: geojson::GeoJson = serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?;
+    let gj: geojson::GeoJson =
+        serde_json::from_value(value.clone()).map_err(|e| bad(e.to_string()))?;
     let geometries: Vec<(String, Option<geojson::Geometry>)> = match gj {
         geojson::GeoJson::Geometry(g) => vec![("the geometry".into(), Some(g))],
         geojson::GeoJson::Feature(f) => vec![("the feature".into(), f.geometry)],
@@ -51,7 +52,12 @@ pub fn area_from_geojson(value: &serde_json::Value) -> Result<MultiPolygon<f64>,
         return Err(bad("no polygon with at least three corners"));
     }
     for p in &out.0 {
-        for c in p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter())) {
+        for c in p
+            .exterior()
+            .0
+            .iter()
+            .chain(p.interiors().iter().flat_map(|r| r.0.iter()))
+        {
             if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
                 return Err(bad(format!(
                     "coordinate ({}, {}) is not WGS84 lon/lat in degrees",

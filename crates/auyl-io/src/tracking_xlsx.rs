@@ -1237,7 +1237,9 @@ pub fn write_weekly_report(dir: &Path, r: &WeeklyReport<'_>) -> Result<(PathBuf,
                     x.worst.len()
                 ));
                 if !x.assumptions.is_empty() {
-                    out.push_str("<details><summary>Assumptions of the network model</summary><ul>");
+                    out.push_str(
+                        "<details><summary>Assumptions of the network model</summary><ul>",
+                    );
                     for a in &x.assumptions {
                         out.push_str(&format!("<li>{}</li>", esc(a)));
                     }

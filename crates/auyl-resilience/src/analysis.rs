@@ -132,9 +132,10 @@ impl Analysis {
         match self.adj.fed[e].as_slice() {
             [] => Vec::new(),
             [one] => settlements_under(*one as usize),
-            _ => self.group_cuts.get(&(e as u32)).map_or_else(Vec::new, |s| {
-                s.iter().map(|&x| x as usize).collect()
-            }),
+            _ => self
+                .group_cuts
+                .get(&(e as u32))
+                .map_or_else(Vec::new, |s| s.iter().map(|&x| x as usize).collect()),
         }
     }
 
@@ -196,7 +197,11 @@ impl Analysis {
         let root = self.tree.root();
         let better = |a: Option<(usize, u64)>, b: Option<(usize, u64)>| match (a, b) {
             (None, x) | (x, None) => x,
-            (Some(x), Some(y)) => Some(if self.rank(y.0) < self.rank(x.0) { y } else { x }),
+            (Some(x), Some(y)) => Some(if self.rank(y.0) < self.rank(x.0) {
+                y
+            } else {
+                x
+            }),
         };
         // chain[v]: over the strict dominators d of v (not the root): the worst of d and of d's
         // single-fed supply, and whether any such supply exists.

@@ -105,7 +105,9 @@ fn brute_cut(m: &NetworkModel, x: usize) -> BTreeSet<usize> {
     let els = m.elements();
     let base = reached(m, &BTreeSet::new());
     let down: BTreeSet<usize> = if els[x].kind.role() == Role::Power {
-        (0..els.len()).filter(|&v| els[v].power == Some(x)).collect()
+        (0..els.len())
+            .filter(|&v| els[v].power == Some(x))
+            .collect()
     } else {
         BTreeSet::from([x])
     };

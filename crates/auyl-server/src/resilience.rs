@@ -28,8 +28,8 @@ use crate::tracking::REPORT_READERS;
 use auyl_model::{Layer, Names, Plan, RiskSummary};
 use auyl_resilience::redundancy::{RedundancyOptions, propose, road_graph};
 use auyl_resilience::scenario::{
-    MonteCarloOptions, Outage, RepairTimes, bbox_area, circle_area, evaluate_where,
-    hazard_outages, monte_carlo_where, power_outages,
+    MonteCarloOptions, Outage, RepairTimes, bbox_area, circle_area, evaluate_where, hazard_outages,
+    monte_carlo_where, power_outages,
 };
 use auyl_resilience::spof::Cut;
 use auyl_resilience::{Analysis, Element, ElementKind, ModelOptions, ResilienceError, Role};
@@ -390,7 +390,8 @@ fn impact_json(net: &Net, e: usize, c: Cut) -> Value {
 /// The caller's totals: settlements, people, unreached, single points, at risk.
 fn totals_json(net: &Net, scope: &Scope, cuts: &[Cut]) -> Value {
     let m = net.analysis.model();
-    let (mut s, mut p, mut us, mut up, mut rs, mut rp, mut ns, mut np) = (0u64, 0, 0, 0, 0, 0, 0, 0);
+    let (mut s, mut p, mut us, mut up, mut rs, mut rp, mut ns, mut np) =
+        (0u64, 0, 0, 0, 0, 0, 0, 0);
     for (e, el) in m.elements().iter().enumerate() {
         if el.demand.is_none() || !scope.keeps(net, e) {
             continue;
@@ -632,7 +633,9 @@ async fn element(
         .map(|&s| net.settlement_json(s))
         .collect();
     let el = net.element(e);
-    let ends = el.ends.map(|(a, b)| [net.element(a).id.clone(), net.element(b).id.clone()]);
+    let ends = el
+        .ends
+        .map(|(a, b)| [net.element(a).id.clone(), net.element(b).id.clone()]);
     let fed: Vec<&str> = if el.kind.role() == Role::Power {
         net.analysis
             .model()
@@ -1123,19 +1126,13 @@ pub(crate) async fn latest_risk_summary(state: &AppState) -> ApiResult<Option<Ri
         .places
         .iter()
         .enumerate()
-        .filter_map(|(e, p)| {
-            Some((
-                net.element(e).id.clone(),
-                p.as_ref()?.region.clone()?,
-            ))
-        })
+        .filter_map(|(e, p)| Some((net.element(e).id.clone(), p.as_ref()?.region.clone()?)))
         .collect();
     tokio::task::spawn_blocking(move || {
-        Some(net.analysis.risk_summary(
-            &net.label,
-            &|id| region.get(id).cloned(),
-            REPORT_WORST,
-        ))
+        Some(
+            net.analysis
+                .risk_summary(&net.label, &|id| region.get(id).cloned(), REPORT_WORST),
+        )
     })
     .await
     .map_err(ApiError::internal)

@@ -134,10 +134,17 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         assert_eq!(people_of(&spof, "pop:abay-101"), Some(1498));
         assert_eq!(people_of(&spof, "f:101-102#0"), Some(388));
         assert_eq!(people_of(&spof, "pop:abay-102"), Some(388));
-        assert_eq!(impacts(&spof)[0].0, "core:astana", "ranked: most people first");
+        assert_eq!(
+            impacts(&spof)[0].0,
+            "core:astana",
+            "ranked: most people first"
+        );
         let p: Vec<u64> = impacts(&spof).iter().map(|x| x.1).collect();
         assert!(p.windows(2).all(|w| w[0] >= w[1]));
-        assert!(p.iter().all(|&x| x > 0), "only elements cutting someone off");
+        assert!(
+            p.iter().all(|&x| x > 0),
+            "only elements cutting someone off"
+        );
         // A settlement's own access node is not listed as a single point of failure.
         assert_eq!(people_of(&spof, ABRALY), None);
         assert_eq!(spof["matched"], t["single_points"]);
@@ -159,10 +166,14 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         );
 
         // The akimat of Abai counts its region's settlements; the operator its own.
-        let (_, k) = env.get("/api/resilience/latest/spof?limit=1000", Some('K')).await;
+        let (_, k) = env
+            .get("/api/resilience/latest/spof?limit=1000", Some('K'))
+            .await;
         assert_eq!(people_of(&k, "core:astana"), Some(1498), "{k}");
         assert_eq!(people_of(&k, "mast:akm-77"), None, "Taytobe is in Akmola");
-        let (_, o) = env.get("/api/resilience/latest/spof?limit=1000", Some('O')).await;
+        let (_, o) = env
+            .get("/api/resilience/latest/spof?limit=1000", Some('O'))
+            .await;
         assert_eq!(people_of(&o, "core:astana"), Some(388), "{o}");
         assert_eq!(people_of(&o, "abay-1"), None, "kcell's mast");
         let (_, ks) = env.get("/api/resilience/latest", Some('K')).await;
@@ -174,7 +185,10 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
             .get("/api/resilience/latest/element?id=pop:abay-101", Some('V'))
             .await;
         assert_eq!(s, StatusCode::OK, "{e}");
-        assert_eq!(ids(&e["settlements_cut_off"]), set(&[ABRALY, ALGHABAS, AQBULAQ]));
+        assert_eq!(
+            ids(&e["settlements_cut_off"]),
+            set(&[ABRALY, ALGHABAS, AQBULAQ])
+        );
         assert_eq!(e["element"]["people"], 1498);
         assert_eq!(e["element"]["kind"], "pop");
         assert!(e["settlements_cut_off"][0]["lon_deg"].is_f64());
@@ -210,22 +224,32 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         assert_eq!(f["properties"]["people"], 1498);
         assert_eq!(f["properties"]["role"], "link");
         assert!(find(ABRALY).is_none());
-        assert!(feats.iter().any(|f| f["properties"]["people"] == 0), "redundant elements are drawn too");
+        assert!(
+            feats.iter().any(|f| f["properties"]["people"] == 0),
+            "redundant elements are drawn too"
+        );
         let (_, kfc) = env.get("/api/resilience/latest/elements", Some('K')).await;
         let kfeats = kfc["features"].as_array().unwrap();
         assert!(!kfeats.is_empty() && kfeats.len() < feats.len());
-        assert!(kfeats.iter().all(|f| f["properties"]["people"].as_u64().unwrap() > 0));
-        assert!(kfeats.iter().all(|f| f["properties"]["id"] != "mast:akm-77"));
+        assert!(
+            kfeats
+                .iter()
+                .all(|f| f["properties"]["people"].as_u64().unwrap() > 0)
+        );
+        assert!(
+            kfeats
+                .iter()
+                .all(|f| f["properties"]["id"] != "mast:akm-77")
+        );
 
         // Who is at risk: every settlement of the network, with its worst failure.
-        let (_, heat) = env.get("/api/resilience/latest/settlements", Some('M')).await;
+        let (_, heat) = env
+            .get("/api/resilience/latest/settlements", Some('M'))
+            .await;
         let hf = heat["features"].as_array().unwrap();
         assert_eq!(hf.len(), 6);
         let prop = |id: &str| {
-            hf.iter()
-                .find(|f| f["properties"]["id"] == id)
-                .unwrap()["properties"]
-                .clone()
+            hf.iter().find(|f| f["properties"]["id"] == id).unwrap()["properties"].clone()
         };
         assert_eq!(prop(QARABULAQ)["reached"], false);
         assert_eq!(prop(ABRALY)["at_risk"], true);
@@ -236,12 +260,17 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         assert_eq!(prop(AYNABULAQ)["at_risk_network"], true);
         assert_eq!(prop(AYNABULAQ)["worst_id"], format!("{AYNABULAQ}:sat"));
         assert_eq!(prop(AYNABULAQ)["worst_people"], 171);
-        let (_, kheat) = env.get("/api/resilience/latest/settlements", Some('K')).await;
+        let (_, kheat) = env
+            .get("/api/resilience/latest/settlements", Some('K'))
+            .await;
         assert_eq!(kheat["features"].as_array().unwrap().len(), 4);
 
         // One settlement: every single failure that cuts it off, worst first.
         let (s, st) = env
-            .get(&format!("/api/resilience/latest/settlements/{AQBULAQ}"), Some('O'))
+            .get(
+                &format!("/api/resilience/latest/settlements/{AQBULAQ}"),
+                Some('O'),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{st}");
         assert_eq!(st["in_network"], true);
@@ -257,11 +286,17 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         }
         assert!(!failures.contains(&AQBULAQ), "not its own access node");
         let (_, semey) = env
-            .get("/api/resilience/latest/settlements/osm:n27524816", Some('K'))
+            .get(
+                "/api/resilience/latest/settlements/osm:n27524816",
+                Some('K'),
+            )
             .await;
         assert_eq!(semey["in_network"], false, "Semey is not in the plan");
         let (s, body) = env
-            .get(&format!("/api/resilience/latest/settlements/{TAYTOBE}"), Some('K'))
+            .get(
+                &format!("/api/resilience/latest/settlements/{TAYTOBE}"),
+                Some('K'),
+            )
             .await;
         assert_error(s, &body, StatusCode::FORBIDDEN, "out_of_scope");
 
@@ -273,7 +308,10 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         assert_eq!(s, StatusCode::OK, "{h}");
         assert_eq!(h["result"]["people_cut_off"], 1498, "{h}");
         assert_eq!(h["result"]["longest_h"], 36.0);
-        assert_eq!(ids(&h["settlements_cut_off"]), set(&[ABRALY, ALGHABAS, AQBULAQ]));
+        assert_eq!(
+            ids(&h["settlements_cut_off"]),
+            set(&[ABRALY, ALGHABAS, AQBULAQ])
+        );
         assert!(
             h["elements_failing_ids"]
                 .as_array()
@@ -293,13 +331,20 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         assert_eq!(s, StatusCode::OK, "{hp}");
         assert_eq!(hp["result"], h["result"]);
         let (_, ho) = post(&env, 'O', "/api/resilience/latest/scenario", circle).await;
-        assert_eq!(ho["result"]["people_cut_off"], 388, "the operator's settlements only");
+        assert_eq!(
+            ho["result"]["people_cut_off"], 388,
+            "the operator's settlements only"
+        );
         // A 12-hour power cut over the Abai region: every grid-fed node there runs on its 4-hour
         // battery, so the region's four settlements are cut off from hour 4 to hour 12.
         let power = json!({"kind": "power", "hours": 12, "area": {"code": AKIMAT_REGION}});
         let (s, pw) = post(&env, 'K', "/api/resilience/latest/scenario", power).await;
         assert_eq!(s, StatusCode::OK, "{pw}");
-        assert_eq!(pw["result"]["people_cut_off"], 422 + 688 + 388 + 171, "{pw}");
+        assert_eq!(
+            pw["result"]["people_cut_off"],
+            422 + 688 + 388 + 171,
+            "{pw}"
+        );
         assert_eq!(pw["result"]["longest_h"], 8.0);
         assert_eq!(pw["settlements_cut_off"][0]["from_h"], 4.0);
         // Batteries bridge a 3-hour cut.
@@ -325,24 +370,45 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
         for (body, says) in [
             (json!({"kind": "earthquake"}), "kind"),
             (json!({"kind": "power", "hours": 5}), "area"),
-            (json!({"kind": "power", "area": {"code": AKIMAT_REGION}}), "hours"),
+            (
+                json!({"kind": "power", "area": {"code": AKIMAT_REGION}}),
+                "hours",
+            ),
             (json!({"kind": "hazard", "area": {"code": "999"}}), "999"),
-            (json!({"kind": "hazard", "area": {"code": AKIMAT_REGION, "bbox": [1, 2, 3, 4]}}), "exactly one"),
-            (json!({"kind": "hazard", "area": {"geojson": {"type": "Point", "coordinates": [77, 49]}}}), "Point"),
-            (json!({"kind": "hazard", "area": {"bbox": [78, 49, 77, 50]}}), "west < east"),
-            (json!({"kind": "power", "hours": -1, "area": {"code": AKIMAT_REGION}}), "hours"),
+            (
+                json!({"kind": "hazard", "area": {"code": AKIMAT_REGION, "bbox": [1, 2, 3, 4]}}),
+                "exactly one",
+            ),
+            (
+                json!({"kind": "hazard", "area": {"geojson": {"type": "Point", "coordinates": [77, 49]}}}),
+                "Point",
+            ),
+            (
+                json!({"kind": "hazard", "area": {"bbox": [78, 49, 77, 50]}}),
+                "west < east",
+            ),
+            (
+                json!({"kind": "power", "hours": -1, "area": {"code": AKIMAT_REGION}}),
+                "hours",
+            ),
             (json!({"kind": "random", "k": 100000}), "k"),
         ] {
             let (s, b) = post(&env, 'M', "/api/resilience/latest/scenario", body.clone()).await;
             assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
-            assert!(b["message"].as_str().unwrap().contains(says), "{body} → {b}");
+            assert!(
+                b["message"].as_str().unwrap().contains(says),
+                "{body} → {b}"
+            );
         }
 
         // Redundancy for settlements of 300 people or more: a bound under the cost, a curve
         // ending at what the proposal protects; Taytobe, behind the only ground core with no
         // other network within reach, stays unprotected.
         let (s, red) = env
-            .get("/api/resilience/latest/redundancy?min_people=300", Some('M'))
+            .get(
+                "/api/resilience/latest/redundancy?min_people=300",
+                Some('M'),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{red}");
         let p = &red["redundancy"];
@@ -381,7 +447,10 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
             .await;
         assert_eq!(s, StatusCode::OK);
         let html = String::from_utf8(html).unwrap();
-        assert!(html.contains("Resilience of plan fixture-small@1"), "{backend}");
+        assert!(
+            html.contains("Resilience of plan fixture-small@1"),
+            "{backend}"
+        );
         assert!(html.contains("core:astana"));
         assert!(html.contains("Abai") || html.contains("100000000"));
         env.store.close().await;
@@ -404,10 +473,15 @@ async fn the_network_is_analysed_once_and_again_when_the_registry_changes() {
     }
     let build = a.1["network"]["build"].as_u64().unwrap();
     assert_eq!(c.1["network"]["build"], build);
-    assert_eq!(d.1["network"]["build"], build, "latest and its label are one network");
+    assert_eq!(
+        d.1["network"]["build"], build,
+        "latest and its label are one network"
+    );
     let (_, again) = env.get("/api/resilience/latest", Some('O')).await;
     assert_eq!(again["network"]["build"], build, "served from the cache");
-    let (_, spof) = env.get("/api/resilience/latest/spof?limit=1000", Some('M')).await;
+    let (_, spof) = env
+        .get("/api/resilience/latest/spof?limit=1000", Some('M'))
+        .await;
     assert_eq!(people_of(&spof, "f:ast-101#0"), Some(1498));
     // A ring closed in the registry (as an import in another process would): seen at once.
     let version = a.1["network"]["registry_version"].as_i64().unwrap();
@@ -415,18 +489,34 @@ async fn the_network_is_analysed_once_and_again_when_the_registry_changes() {
     let (_, after) = env.get("/api/resilience/latest", Some('M')).await;
     assert!(after["network"]["build"].as_u64().unwrap() > build);
     assert!(after["network"]["registry_version"].as_i64().unwrap() > version);
-    let (_, spof) = env.get("/api/resilience/latest/spof?limit=1000", Some('M')).await;
-    assert_eq!(people_of(&spof, "f:ast-101#0"), None, "the ring makes it redundant");
-    assert_eq!(people_of(&spof, "pop:abay-101"), Some(1110), "Abraly and Alghabas still hang off it");
+    let (_, spof) = env
+        .get("/api/resilience/latest/spof?limit=1000", Some('M'))
+        .await;
+    assert_eq!(
+        people_of(&spof, "f:ast-101#0"),
+        None,
+        "the ring makes it redundant"
+    );
+    assert_eq!(
+        people_of(&spof, "pop:abay-101"),
+        Some(1110),
+        "Abraly and Alghabas still hang off it"
+    );
     assert_eq!(people_of(&spof, "core:astana"), Some(1831));
     // The registry's network alone: settlements within 30 km of a backbone node attached to it.
     let (s, ex) = env.get("/api/resilience/existing", Some('M')).await;
     assert_eq!(s, StatusCode::OK, "{ex}");
     assert_eq!(ex["network"]["plan"], "existing");
-    assert!(ex["network"]["assumptions"].as_array().unwrap().iter().any(|a| a
-        .as_str()
-        .unwrap()
-        .contains("attached to the nearest backbone node")));
+    assert!(
+        ex["network"]["assumptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a
+                .as_str()
+                .unwrap()
+                .contains("attached to the nearest backbone node"))
+    );
     // Unknown plans are 404.
     let (s, body) = env.get("/api/resilience/nope@3", Some('M')).await;
     assert_error(s, &body, StatusCode::NOT_FOUND, "not_found");

@@ -62,7 +62,8 @@ function ensureLayers(map) {
     id: 'res-links', type: 'line', source: 'res-elements', filter: ['==', ['get', 'role'], 'link'],
     paint: {
       'line-color': ['case', ['>', ['get', 'people'], 0], ['interpolate', ['linear'], ['get', 'people'], 1, '#fd8d3c', 5000, '#e31a1c', 50000, '#67000d'], '#6f8f9f'],
-      'line-width': ['case', ['>', ['get', 'people'], 0], ['interpolate', ['linear'], ['zoom'], 3, 1.5, 9, 4], ['interpolate', ['linear'], ['zoom'], 3, 0.6, 9, 2]],
+      // Zoom may only drive a top-level interpolation: the case sits inside it.
+      'line-width': ['interpolate', ['linear'], ['zoom'], 3, ['case', ['>', ['get', 'people'], 0], 1.5, 0.6], 9, ['case', ['>', ['get', 'people'], 0], 4, 2]],
     },
   }, 'selected');
   map.addLayer({
