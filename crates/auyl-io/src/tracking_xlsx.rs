@@ -848,15 +848,15 @@ const NO_RESILIENCE: &str =
 
 fn resilience_sentence(x: &auyl_model::RiskSummary) -> String {
     format!(
-        "plan {}: {} single points of failure; {} people in {} of {} settlements would lose service from one failure ({}), {} people in {} settlements from the failure of one network element alone (power supplies counted once batteries run out); {} people in {} settlements not reached even with everything working",
+        "plan {}: {} single points of failure; {} people in {} of {} settlements would lose service from one failure other than of their own equipment ({}), {} people in {} settlements from a failure shared with other settlements (a point of presence, a fibre, a mast, a power supply once the batteries run out); {} people in {} settlements not reached even with everything working",
         x.plan,
         x.single_points,
         x.people_at_risk,
         x.settlements_at_risk,
         x.settlements,
         pct(x.people_at_risk, x.people),
-        x.people_at_risk_network,
-        x.settlements_at_risk_network,
+        x.people_at_risk_shared,
+        x.settlements_at_risk_shared,
         x.unreachable_people,
         x.unreachable_settlements,
     )
@@ -900,8 +900,8 @@ fn resilience_tables(r: &WeeklyReport<'_>, x: &auyl_model::RiskSummary) -> Vec<T
                 g.settlements_at_risk.to_string(),
                 g.people_at_risk.to_string(),
                 pct(g.people_at_risk, g.people),
-                g.settlements_at_risk_network.to_string(),
-                g.people_at_risk_network.to_string(),
+                g.settlements_at_risk_shared.to_string(),
+                g.people_at_risk_shared.to_string(),
                 g.worst.as_ref().map_or(String::new(), |w| w.0.clone()),
                 g.worst.as_ref().map_or(String::new(), |w| w.1.to_string()),
             ]
@@ -930,8 +930,8 @@ fn resilience_tables(r: &WeeklyReport<'_>, x: &auyl_model::RiskSummary) -> Vec<T
                 "settlements at risk",
                 "people at risk",
                 "people at risk / people",
-                "settlements at risk (network element)",
-                "people at risk (network element)",
+                "settlements at risk of a shared failure",
+                "people at risk of a shared failure",
                 "worst single failure",
                 "people it cuts off in the region",
             ]),

@@ -280,8 +280,8 @@ fn weekly_report_has_a_resilience_section_by_region() {
         single_points: 12,
         settlements_at_risk: 30,
         people_at_risk: 6_000,
-        settlements_at_risk_network: 20,
-        people_at_risk_network: 4_500,
+        settlements_at_risk_shared: 20,
+        people_at_risk_shared: 4_500,
         worst: vec![
             auyl_model::RiskElement {
                 id: "pop:abay-101".into(),
@@ -308,8 +308,8 @@ fn weekly_report_has_a_resilience_section_by_region() {
             people: 6_000,
             settlements_at_risk: 20,
             people_at_risk: 4_000,
-            settlements_at_risk_network: 12,
-            people_at_risk_network: 3_100,
+            settlements_at_risk_shared: 12,
+            people_at_risk_shared: 3_100,
             worst: Some(("pop:abay-101".into(), 3_100)),
         }],
         assumptions: vec!["all 3 backbone nodes stand in as core".into()],
@@ -359,7 +359,7 @@ fn weekly_report_has_a_resilience_section_by_region() {
     assert!(
         summary
             .rows()
-            .any(|r| r[0].to_string() == "resilience" && r[1].to_string().contains("6000 people")),
+            .any(|r| r[0] == "resilience" && r[1].to_string().contains("6000 people")),
         "the summary sheet names the people at risk"
     );
 }

@@ -37,10 +37,11 @@ pub struct RegionRisk {
     pub settlements_at_risk: u64,
     /// People in them.
     pub people_at_risk: u64,
-    /// Of those, settlements cut off by the failure of a node or link (not only of a power supply).
-    pub settlements_at_risk_network: u64,
+    /// Of those, settlements a failure shared with other settlements cuts off (a PoP, a fibre,
+    /// a mast, a supply feeding several nodes), not only their own last mile.
+    pub settlements_at_risk_shared: u64,
     /// People in them.
-    pub people_at_risk_network: u64,
+    pub people_at_risk_shared: u64,
     /// The element cutting off most people of the region, and how many of them.
     pub worst: Option<(String, u64)>,
 }
@@ -65,10 +66,10 @@ pub struct RiskSummary {
     pub settlements_at_risk: u64,
     /// People in them.
     pub people_at_risk: u64,
-    /// Of those, settlements a node or link failure cuts off (not only a power supply's).
-    pub settlements_at_risk_network: u64,
+    /// Of those, settlements a failure shared with other settlements cuts off.
+    pub settlements_at_risk_shared: u64,
     /// People in them.
-    pub people_at_risk_network: u64,
+    pub people_at_risk_shared: u64,
     /// The worst single points of failure, most people first.
     pub worst: Vec<RiskElement>,
     /// By region, most people at risk first.

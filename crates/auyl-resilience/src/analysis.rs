@@ -16,10 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 /// What single failures do to one settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SettlementRisk {
-    /// Some single failure other than its own access node cuts it off.
+    /// Some single failure other than its own access node cuts it off (its own last-mile link
+    /// or supply included).
     pub at_risk: bool,
-    /// A node or link other than its own access node does (not only a power supply).
-    pub network: bool,
+    /// A failure that also cuts off other settlements does (a PoP, a fibre, a mast, a relay, a
+    /// supply feeding several nodes): a shared single point of failure, not just its own last mile.
+    pub shared: bool,
     /// The failure among those cutting most people off (element index), and how many.
     pub worst: Option<(usize, u64)>,
 }
@@ -239,7 +241,7 @@ impl Analysis {
             let network = self.tree.immediate_dominator(s) != Some(root);
             out[s] = Some(SettlementRisk {
                 at_risk: network || power,
-                network,
+                shared: false,
                 worst,
             });
         }
@@ -251,6 +253,11 @@ impl Analysis {
                     r.worst = better(r.worst, Some((p, self.cuts[p].1)));
                 }
             }
+        }
+        // A shared failure cuts off this settlement's people and more (or as many, and more
+        // settlements), so it is the worst if there is one.
+        for r in out.iter_mut().flatten() {
+            r.shared = r.worst.is_some_and(|(e, _)| self.cuts[e].0 >= 2);
         }
         out
     }
@@ -315,8 +322,8 @@ impl Analysis {
                 people: 0,
                 settlements_at_risk: 0,
                 people_at_risk: 0,
-                settlements_at_risk_network: 0,
-                people_at_risk_network: 0,
+                settlements_at_risk_shared: 0,
+                people_at_risk_shared: 0,
                 worst: None,
             });
             row.settlements += 1;
@@ -327,9 +334,9 @@ impl Analysis {
                 totals.0 += 1;
                 totals.1 += e.people();
             }
-            if risk.network {
-                row.settlements_at_risk_network += 1;
-                row.people_at_risk_network += e.people();
+            if risk.shared {
+                row.settlements_at_risk_shared += 1;
+                row.people_at_risk_shared += e.people();
                 totals.2 += 1;
                 totals.3 += e.people();
             }
@@ -369,8 +376,8 @@ impl Analysis {
             single_points: self.single_points().count() as u64,
             settlements_at_risk: totals.0,
             people_at_risk: totals.1,
-            settlements_at_risk_network: totals.2,
-            people_at_risk_network: totals.3,
+            settlements_at_risk_shared: totals.2,
+            people_at_risk_shared: totals.3,
             worst,
             by_region,
             assumptions: self.model.assumptions.clone(),

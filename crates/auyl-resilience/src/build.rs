@@ -269,6 +269,8 @@ impl Builder<'_> {
             lat_deg: 48.0,
         };
         let h = self.node("satellite-hub".into(), ElementKind::SatelliteHub, at, false)?;
+        // One notional hub stands for the satellite service: an assumption, flagged as such.
+        self.m.set_assumed(h, true)?;
         self.m.assumptions.push(
             "satellite terminals reach a satellite hub that shares no terrestrial failure".into(),
         );

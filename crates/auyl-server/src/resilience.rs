@@ -56,6 +56,13 @@ pub const REPORT_WORST: usize = 20;
 /// Line vertices closer than this to the simplified line are dropped from map geometries
 /// (degrees, about 20 m): the map shows the route, the analysis keeps every vertex.
 const SIMPLIFY_DEG: f64 = 2e-4;
+/// Kinds the map does not draw: settlements are drawn already; the hub and the satellite links
+/// have no place on the ground.
+const OFF_THE_MAP: [ElementKind; 3] = [
+    ElementKind::Settlement,
+    ElementKind::SatelliteHub,
+    ElementKind::SatelliteLink,
+];
 /// The selector of the registry's network alone.
 pub const EXISTING: &str = "existing";
 
@@ -408,7 +415,7 @@ fn totals_json(net: &Net, scope: &Scope, cuts: &[Cut]) -> Value {
                     rs += 1;
                     rp += el.people();
                 }
-                if r.network {
+                if r.shared {
                     ns += 1;
                     np += el.people();
                 }
@@ -425,7 +432,7 @@ fn totals_json(net: &Net, scope: &Scope, cuts: &[Cut]) -> Value {
         "unreachable_settlements": us, "unreachable_people": up,
         "single_points": single_points,
         "settlements_at_risk": rs, "people_at_risk": rp,
-        "settlements_at_risk_network": ns, "people_at_risk_network": np,
+        "settlements_at_risk_shared": ns, "people_at_risk_shared": np,
     })
 }
 
@@ -536,10 +543,11 @@ pub struct ElementsQuery {
     pub min_people: Option<u64>,
 }
 
-/// The network's elements as GeoJSON for the map (settlement access nodes are left out: the map
-/// draws the settlements): nodes and power supplies as points, links as lines, each with what its
-/// failure cuts off over the caller's settlements. A scoped caller gets the elements cutting off
-/// at least one of its settlements.
+/// The network's elements as GeoJSON for the map: nodes and power supplies as points, links as
+/// lines (simplified to about 20 m), each with its id, kind, role and what its failure cuts off
+/// over the caller's settlements. Settlement access nodes (the map draws the settlements), the
+/// satellite hub and satellite links (they have no place on the ground) are left out. A scoped
+/// caller gets the elements cutting off at least one of its settlements.
 #[utoipa::path(get, path = "/api/resilience/{plan}/elements", tag = "resilience",
     params(("plan" = String, Path, description = "latest, id, scenario, scenario@version or existing"), ElementsQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection", body = Object),
@@ -560,15 +568,13 @@ async fn elements(
         .elements()
         .iter()
         .enumerate()
-        .filter(|(_, el)| el.kind != ElementKind::Settlement)
+        .filter(|(_, el)| !OFF_THE_MAP.contains(&el.kind))
         .filter(|&(e, _)| cuts[e].1 >= min_people)
         .filter(|&(e, _)| scope == Scope::All || cuts[e].0 > 0)
         .map(|(e, el)| {
-            let mut props = impact_json(&net, e, cuts[e]);
-            if let Some(o) = props.as_object_mut() {
-                o.remove("lon_deg");
-                o.remove("lat_deg");
-            }
+            // What the map colours and picks by; the rest comes with the element when clicked.
+            let props = json!({"id": el.id, "kind": el.kind.as_str(), "role": role_str(el.kind),
+                "settlements": cuts[e].0, "people": cuts[e].1});
             json!({"type": "Feature", "geometry": geometry_json(&el.geometry), "properties": props})
         })
         .collect();
@@ -662,9 +668,11 @@ async fn element(
 }
 
 /// Every settlement of the caller's scope for the heat map of people at risk: a point with its
-/// people, whether some single failure other than its own equipment cuts it off (`at_risk`),
-/// whether a node or link does (`at_risk_network`, not only a power supply), and its worst such
-/// failure. Settlements the intact network does not reach have `reached: false`.
+/// people, whether some single failure other than its own access node cuts it off (`at_risk`),
+/// whether a failure shared with other settlements does (`at_risk_shared`: a PoP, a fibre, a
+/// mast, a supply feeding several nodes, not just its own last mile), and the worst such failure
+/// with the people it cuts off (`worst_id`, `worst_people`). Settlements the intact network does
+/// not reach have `reached: false`.
 #[utoipa::path(get, path = "/api/resilience/{plan}/settlements", tag = "resilience",
     params(("plan" = String, Path, description = "latest, id, scenario, scenario@version or existing")),
     responses((status = 200, description = "GeoJSON FeatureCollection of points", body = Object),
@@ -695,7 +703,7 @@ async fn settlements(
                     "people": el.people(),
                     "reached": risk.is_some(),
                     "at_risk": risk.is_some_and(|r| r.at_risk),
-                    "at_risk_network": risk.is_some_and(|r| r.network),
+                    "at_risk_shared": risk.is_some_and(|r| r.shared),
                     "worst_id": worst.map(|w| net.element(w.0).id.clone()),
                     "worst_people": worst.map(|w| w.1),
                 },
@@ -715,7 +723,7 @@ async fn settlements(
 #[utoipa::path(get, path = "/api/resilience/{plan}/settlements/{id}", tag = "resilience",
     params(("plan" = String, Path, description = "latest, id, scenario, scenario@version or existing"),
            ("id" = String, Path, description = "settlement id")),
-    responses((status = 200, description = "{plan, settlement, reached, at_risk, at_risk_network, failures}", body = Object),
+    responses((status = 200, description = "{plan, settlement_id, in_network, settlement, reached, at_risk, at_risk_shared, failures}", body = Object),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn settlement(
     State(state): State<AppState>,
@@ -764,7 +772,7 @@ async fn settlement(
         "settlement": net.settlement_json(s),
         "reached": risk.is_some(),
         "at_risk": risk.is_some_and(|r| r.at_risk),
-        "at_risk_network": risk.is_some_and(|r| r.network),
+        "at_risk_shared": risk.is_some_and(|r| r.shared),
         "failures": failures,
     })))
 }
@@ -895,7 +903,7 @@ async fn scenario(
         let h = v.or(default).ok_or_else(|| {
             ApiError::invalid(format!("{name}: needed for a {} scenario", req.kind))
         })?;
-        if !(h.is_finite() && h >= 0.0 && h <= 24.0 * 365.0) {
+        if !(h.is_finite() && (0.0..=24.0 * 365.0).contains(&h)) {
             return Err(ApiError::invalid(format!(
                 "{name}: {h} is not a number of hours between 0 and a year"
             )));

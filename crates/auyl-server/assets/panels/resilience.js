@@ -15,13 +15,13 @@ const PICKABLE = ['res-nodes', 'res-links'];
 const REDUNDANCY_ROLES = ['administrator', 'ministry_analyst', 'viewer'];
 // Kinds of element the map legend names, with their colour.
 const NODE_COLORS = [['core', '#111111'], ['pop', '#0b6e99'], ['mast', '#6a3d9a'], ['relay', '#ff7f00'], ['junction', '#7b8b96'], ['power_grid', '#d4a300'], ['power_solar', '#f2d024']];
-const HEAT_MODES = [['any', 'res.heat_mode_any'], ['network', 'res.heat_mode_network']];
+const HEAT_MODES = [['worst', 'res.heat_mode_worst'], ['shared', 'res.heat_mode_shared']];
 const SCENARIOS = [['power', 'res.scenario_power'], ['hazard', 'res.scenario_hazard'], ['random', 'res.scenario_random']];
 const usd = (x) => fmtNumber(x, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
 const hours = (x) => fmtNumber(x, { maximumFractionDigits: 1 });
 
 // What the panel shows: the plan, the layers switched on, the element picked.
-const view = { plan: 'latest', elements: true, heat: true, heatMode: 'any', picked: null, picking: null };
+const view = { plan: 'latest', elements: true, heat: true, heatMode: 'worst', picked: null, picking: null };
 // Per plan: its network's elements and settlements (loaded once).
 const loaded = { plan: null, elements: null, settlements: null };
 let layersOn = null;
@@ -40,8 +40,17 @@ function nodeColor() {
   return e;
 }
 
+// Worst mode: each settlement at risk weighs by the people its worst single failure cuts off
+// (piecewise linear in people, so about logarithmic); shared mode: by its own people, for the
+// settlements a failure shared with others cuts off.
 function heatFilter() {
-  return view.heatMode === 'network' ? ['==', ['get', 'at_risk_network'], true] : ['==', ['get', 'at_risk'], true];
+  return view.heatMode === 'shared' ? ['==', ['get', 'at_risk_shared'], true] : ['==', ['get', 'at_risk'], true];
+}
+
+function heatWeight() {
+  return view.heatMode === 'shared'
+    ? ['/', ['get', 'people'], 2000]
+    : ['interpolate', ['linear'], ['coalesce', ['get', 'worst_people'], 0], 0, 0, 1000, 0.15, 10000, 0.4, 100000, 0.8, 1000000, 1.2];
 }
 
 // The resilience sources and layers, added once per map (the map is made again after sign-in).
@@ -51,7 +60,7 @@ function ensureLayers(map) {
   map.addLayer({
     id: 'res-heat', type: 'heatmap', source: 'res-settlements', filter: heatFilter(),
     paint: {
-      'heatmap-weight': ['/', ['get', 'people'], 2000],
+      'heatmap-weight': heatWeight(),
       'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 3, 0.6, 9, 2],
       'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 3, 10, 9, 36],
       'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(255,255,178,0)', 0.2, '#fecc5c', 0.5, '#fd8d3c', 0.8, '#f03b20', 1, '#bd0026'],
@@ -110,6 +119,7 @@ function setVisible(map, on) {
   };
   for (const l of LAYERS) map.setLayoutProperty(l, 'visibility', vis[l] ? 'visible' : 'none');
   map.setFilter('res-heat', heatFilter());
+  map.setPaintProperty('res-heat', 'heatmap-weight', heatWeight());
 }
 
 // Leaving the panel hides its layers; coming back shows them.
@@ -146,7 +156,7 @@ function tiles(totals) {
   return h('div', { class: 'tiles', 'data-testid': 'res-tiles' },
     tile(totals.single_points, t('res.single_points'), 'res-single-points'),
     tile(totals.people_at_risk, t('res.people_at_risk', { people: fmtNumber(totals.people), settlements: fmtNumber(totals.settlements_at_risk) }), 'res-people-at-risk'),
-    tile(totals.people_at_risk_network, t('res.people_at_risk_network', { settlements: fmtNumber(totals.settlements_at_risk_network) }), 'res-people-at-risk-network'),
+    tile(totals.people_at_risk_shared, t('res.people_at_risk_shared', { settlements: fmtNumber(totals.settlements_at_risk_shared) }), 'res-people-at-risk-shared'),
     tile(totals.unreachable_people, t('res.unreachable', { settlements: fmtNumber(totals.unreachable_settlements) }), 'res-unreachable'));
 }
 
@@ -161,7 +171,7 @@ function legend() {
 function heatLegend() {
   return h('div', { class: 'legend', 'data-testid': 'res-heat-legend' },
     h('div', {}, h('span', { class: 'bar', style: 'background:linear-gradient(90deg,#fecc5c,#fd8d3c,#f03b20,#bd0026)' }),
-      t(view.heatMode === 'network' ? 'res.heat_network' : 'res.heat_any')));
+      t(view.heatMode === 'shared' ? 'res.heat_shared' : 'res.heat_worst')));
 }
 
 // The element picked: what its failure cuts off, listed and ringed on the map.

@@ -445,7 +445,7 @@ test('the resilience map: clicking an element shows what fails, and the heat map
   });
   assert.equal(heat.visible, 'visible');
   assert.ok(heat.atRisk > 0, JSON.stringify(heat));
-  assert.equal(await page.textContent('[data-testid=res-heat-legend]'), DICT.en['res.heat_any']);
+  assert.equal(await page.textContent('[data-testid=res-heat-legend]'), DICT.en['res.heat_worst']);
   await shot(page, 'resilience-national');
   // The worst node that cuts people off: go there and click it on the map.
   const nodes = await apiJson(page, '/api/resilience/latest/spof?limit=1000');
