@@ -4,7 +4,7 @@
 // and, for the ministry, the redundancy proposal with its cost curve. The settlement page gets a
 // section listing the single failures that cut the settlement off.
 import { registerPanel, h, me, ApiError } from '../app.js';
-import { t, fmtNumber, pickName } from '../i18n.js';
+import { t, fmtNumber, pickName, lang } from '../i18n.js';
 import { registerSection } from './settlement.js';
 import { ensureMap, regionsFC, clickGuards } from './map.js';
 
@@ -61,8 +61,9 @@ function ensureLayers(map) {
     id: 'res-heat', type: 'heatmap', source: 'res-settlements', filter: heatFilter(),
     paint: {
       'heatmap-weight': heatWeight(),
-      'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 3, 0.6, 9, 2],
-      'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 3, 10, 9, 36],
+      // Thousands of settlements overlap at the national zoom: low intensity there.
+      'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 3, 0.08, 6, 0.35, 9, 1.2],
+      'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 3, 7, 9, 32],
       'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(255,255,178,0)', 0.2, '#fecc5c', 0.5, '#fd8d3c', 0.8, '#f03b20', 1, '#bd0026'],
       'heatmap-opacity': 0.8,
     },
@@ -79,9 +80,10 @@ function ensureLayers(map) {
     id: 'res-nodes', type: 'circle', source: 'res-elements', filter: ['!=', ['get', 'role'], 'link'],
     paint: {
       'circle-color': nodeColor(),
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, 2.5, 9, 6],
+      // Fibre junctions (thousands) stay specks until the map is zoomed in.
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 3, ['case', ['==', ['get', 'kind'], 'junction'], 0.8, 2.5], 8, ['case', ['==', ['get', 'kind'], 'junction'], 4, 6]],
       'circle-stroke-color': ['case', ['>', ['get', 'people'], 0], '#e31a1c', '#ffffff'],
-      'circle-stroke-width': ['case', ['>', ['get', 'people'], 0], 2, 1],
+      'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 3, ['case', ['==', ['get', 'kind'], 'junction'], 0, 1], 8, ['case', ['>', ['get', 'people'], 0], 2, 1]],
     },
   }, 'selected');
   map.addLayer({ id: 'res-add-lines', type: 'line', source: 'res-add', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#1a9641', 'line-width': 3, 'line-dasharray': [2, 1] } }, 'selected');
@@ -141,6 +143,22 @@ async function loadNetwork(ctx, map) {
   for (const s of ['res-cut', 'res-pick', 'res-add']) map.getSource(s).setData(EMPTY);
 }
 
+// Shows the places given (lon, lat pairs) with some margin, unless they fit already.
+function fitTo(map, coords) {
+  if (!coords.length) return;
+  const lons = coords.map((c) => c[0]);
+  const lats = coords.map((c) => c[1]);
+  const b = [[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]];
+  const view = map.getBounds();
+  if (view.contains(b[0]) && view.contains(b[1]) && map.getZoom() >= 6) return;
+  map.fitBounds(b, { padding: 60, maxZoom: 11, duration: 500 });
+}
+
+function geometryCoords(g) {
+  if (!g) return [];
+  return g.type === 'Point' ? [g.coordinates] : g.coordinates;
+}
+
 function pointFC(rows) {
   return { type: 'FeatureCollection', features: rows.map((r) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [r.lon_deg, r.lat_deg] }, properties: { id: r.settlement_id, people: r.people } })) };
 }
@@ -164,7 +182,7 @@ function legend() {
   return h('div', { class: 'legend', 'data-testid': 'res-legend' },
     h('div', {}, h('span', { class: 'bar', style: 'background:linear-gradient(90deg,#fd8d3c,#e31a1c,#67000d)' }), t('res.legend_cuts')),
     h('div', {}, h('span', { class: 'bar', style: 'background:#6f8f9f' }), t('res.legend_redundant')),
-    ...NODE_COLORS.map(([k, c]) => h('div', {}, h('span', { class: 'dot', style: `background:${c}` }), kindName(k))),
+    h('div', { class: 'cols' }, NODE_COLORS.map(([k, c]) => h('div', {}, h('span', { class: 'dot', style: `background:${c}` }), kindName(k)))),
     h('div', {}, h('span', { class: 'dot', style: 'background:#fff;border:2px solid #e31a1c' }), t('res.legend_node_cuts')));
 }
 
@@ -183,13 +201,15 @@ async function showElement(ctx, map, box, id) {
   const e = r.element;
   map.getSource('res-pick').setData(r.geometry ? { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: r.geometry, properties: {} }] } : EMPTY);
   map.getSource('res-cut').setData(pointFC(r.settlements_cut_off));
+  fitTo(map, [...geometryCoords(r.geometry), ...r.settlements_cut_off.map((x) => [x.lon_deg, x.lat_deg])]);
   const facts = [
     [t('res.kind'), kindName(e.kind)],
     [t('res.cut_settlements'), fmtNumber(e.settlements)],
     [t('res.cut_people'), fmtNumber(e.people)],
   ];
   if (e.after_h !== null && e.after_h !== undefined) facts.push([t('res.after_battery'), t('res.hours', { h: hours(e.after_h) })]);
-  if (e.battery_h !== null && e.battery_h !== undefined) facts.push([t('res.battery'), t('res.hours', { h: hours(e.battery_h) })]);
+  // Passive junctions and the notional hub draw no power: no battery to show.
+  if (e.battery_h !== null && e.battery_h !== undefined && !['junction', 'satellite_hub'].includes(e.kind)) facts.push([t('res.battery'), t('res.hours', { h: hours(e.battery_h) })]);
   if (r.power) facts.push([t('res.power'), r.power]);
   if (r.ends) facts.push([t('res.ends'), r.ends.join(' – ')]);
   if (e.assumed) facts.push([t('res.assumed'), t('res.yes')]);
@@ -202,12 +222,13 @@ async function showElement(ctx, map, box, id) {
   );
   box.dataset.element = e.id;
   box.dataset.settlements = String(e.settlements);
+  box.scrollIntoView({ block: 'nearest' });
 }
 
 function spofTable(ctx, rows, pick) {
   return h('table', { 'data-testid': 'res-spof' },
     h('thead', {}, h('tr', {}, ['res.element', 'res.kind', 'res.cut_settlements', 'res.cut_people'].map((k, i) => h('th', { class: i > 1 ? 'num' : null, i18n: k })))),
-    h('tbody', {}, rows.map((r) => h('tr', { 'data-element': r.id, class: 'pick', onclick: () => pick(r.id, [r.lon_deg, r.lat_deg]) },
+    h('tbody', {}, rows.map((r) => h('tr', { 'data-element': r.id, class: 'pick', onclick: () => pick(r.id) },
       h('td', {}, r.id), h('td', {}, kindName(r.kind)), h('td', { class: 'num' }, fmtNumber(r.settlements)),
       h('td', { class: 'num' }, fmtNumber(r.people))))));
 }
@@ -268,9 +289,11 @@ async function scenarioSection(ctx, map) {
   const regs = await regionsFC();
   const kind = h('select', { name: 'kind', 'data-testid': 'res-scenario-kind' }, SCENARIOS.map(([k, key]) => h('option', { value: k, i18n: key })));
   const areaKind = h('select', { name: 'area_kind' }, h('option', { value: 'region', i18n: 'res.area_region' }), h('option', { value: 'circle', i18n: 'res.area_circle' }));
+  const regionName = (f) => pickName({ kk: f.properties.name_kk, ru: f.properties.name_ru, en: f.properties.name_en }) || f.properties.code;
   const region = h('select', { name: 'region', 'data-testid': 'res-scenario-region' }, regs.features
     .filter((f) => !me().region_code || f.properties.code === me().region_code)
-    .map((f) => h('option', { value: f.properties.code }, pickName({ kk: f.properties.name_kk, ru: f.properties.name_ru, en: f.properties.name_en }) || f.properties.code)));
+    .sort((a, b) => regionName(a).localeCompare(regionName(b), lang()))
+    .map((f) => h('option', { value: f.properties.code }, regionName(f))));
   const lon = h('input', { type: 'number', step: 'any', name: 'lon', value: '76.9' });
   const lat = h('input', { type: 'number', step: 'any', name: 'lat', value: '43.3' });
   const radius = h('input', { type: 'number', min: '0', step: 'any', name: 'radius_km', value: '20' });
@@ -324,6 +347,7 @@ async function scenarioSection(ctx, map) {
       const res = r.result;
       map.getSource('res-cut').setData(pointFC(r.settlements_cut_off));
       map.getSource('res-pick').setData(EMPTY);
+      fitTo(map, r.settlements_cut_off.map((x) => [x.lon_deg, x.lat_deg]));
       out.replaceChildren(
         h('p', { 'data-testid': 'res-scenario-summary' }, t('res.scenario_result', {
           settlements: fmtNumber(res.settlements_cut_off), people: fmtNumber(res.people_cut_off), peak: fmtNumber(res.peak_people),
@@ -368,11 +392,10 @@ async function render(el, ctx) {
   status.textContent = t('res.network', { plan: n.plan, elements: fmtNumber(n.elements), s: hours(n.built_s) });
   status.dataset.ready = 'true';
   const picked = h('div', { 'data-testid': 'res-element' }, h('p', { class: 'muted', i18n: 'res.click_hint' }));
-  const pick = async (id, at) => {
-    if (at) map.flyTo({ center: at, zoom: Math.max(map.getZoom(), 8), duration: 500 });
+  const pick = async (id) => {
     try { await showElement(ctx, map, picked, id); } catch (e) { picked.replaceChildren(h('p', { class: 'error', role: 'alert' }, t('error.load', { message: e.message }))); }
   };
-  onPick = (id) => pick(id, null);
+  onPick = pick;
   const elementsBox = h('input', { type: 'checkbox', checked: view.elements, 'data-testid': 'res-show-elements', onchange: (e) => { view.elements = e.target.checked; setVisible(map, true); } });
   const heatBox = h('input', { type: 'checkbox', checked: view.heat, 'data-testid': 'res-show-heat', onchange: (e) => { view.heat = e.target.checked; setVisible(map, true); } });
   const heatLegendBox = h('div', {}, heatLegend());
@@ -383,17 +406,17 @@ async function render(el, ctx) {
   el.append(
     tiles(sum.totals),
     n.assumptions.length ? h('details', {}, h('summary', { i18n: 'res.assumptions' }), h('ul', {}, n.assumptions.map((a) => h('li', { class: 'muted' }, a)))) : null,
+    picked,
     h('div', { class: 'checks' }, h('label', {}, elementsBox, t('res.show_elements')), h('label', {}, heatBox, t('res.show_heat'))),
     h('div', { class: 'row' }, h('label', {}, h('span', { i18n: 'res.heat_mode' }), heatMode)),
     heatLegendBox, legend(),
-    picked,
     h('h3', {}, t('res.worst', { n: fmtNumber(spof.matched) })),
     spof.impacts.length ? spofTable(ctx, spof.impacts, pick) : h('p', { class: 'muted', i18n: 'res.none' }),
     await scenarioSection(ctx, map),
     REDUNDANCY_ROLES.includes(me().role) ? await redundancySection(ctx, map) : null,
   );
   setVisible(map, true);
-  if (view.picked) await pick(view.picked, null);
+  if (view.picked) await pick(view.picked);
   el.dataset.ready = 'true';
 }
 
