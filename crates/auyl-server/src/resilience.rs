@@ -468,9 +468,11 @@ pub struct SpofQuery {
     pub limit: Option<usize>,
     /// Only this kind (`pop`, `fibre_segment`, `mast`, `power_grid`, …).
     pub kind: Option<String>,
-    /// Only elements cutting off at least this many people (default 1: the single points of
-    /// failure; 0 lists every element).
+    /// Only elements cutting off at least this many people.
     pub min_people: Option<u64>,
+    /// Also the elements whose failure cuts nobody off (default false: the single points of
+    /// failure only).
+    pub all: Option<bool>,
 }
 
 fn kind_param(kind: Option<&str>) -> ApiResult<Option<ElementKind>> {
@@ -501,14 +503,16 @@ async fn spof(
     let kind = kind_param(q.kind.as_deref())?;
     let limit = q.limit.unwrap_or(50).min(MAX_PAGE);
     let offset = q.offset.unwrap_or(0);
-    let min_people = q.min_people.unwrap_or(1);
+    let min_people = q.min_people.unwrap_or(0);
+    let all = q.all.unwrap_or(false);
     let net = network(&state, &selector).await?;
     let scope = Scope::of(&user);
     let cuts = net.cuts(&scope);
     let mut rows: Vec<usize> = (0..cuts.len())
         .filter(|&e| cuts[e].1 >= min_people && !net.own_only(e, cuts[e]))
         .filter(|&e| kind.is_none_or(|k| net.element(e).kind == k))
-        .filter(|&e| scope == Scope::All || cuts[e].0 > 0)
+        // A scoped caller sees only elements cutting off some of its settlements.
+        .filter(|&e| cuts[e].0 > 0 || (all && scope == Scope::All))
         .collect();
     rows.sort_by(|&a, &b| {
         cuts[b]

@@ -157,6 +157,23 @@ async fn single_failures_scenarios_and_scope_on_both_backends() {
             .get("/api/resilience/latest/spof?kind=castle", Some('M'))
             .await;
         assert_error(s, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field");
+        let (_, every) = env
+            .get("/api/resilience/latest/spof?all=true&limit=1000", Some('M'))
+            .await;
+        assert!(every["matched"].as_u64().unwrap() > spof["matched"].as_u64().unwrap());
+        assert!(
+            impacts(&every).iter().any(|x| x.1 == 0),
+            "redundant elements too"
+        );
+        let (_, big) = env
+            .get(
+                "/api/resilience/latest/spof?min_people=1000&limit=1000",
+                Some('M'),
+            )
+            .await;
+        assert!(impacts(&big).iter().all(|x| x.1 >= 1000));
+        assert_eq!(people_of(&big, "pop:abay-102"), None);
+        assert_eq!(people_of(&big, "pop:abay-101"), Some(1498));
         let (_, pops) = env
             .get("/api/resilience/latest/spof?kind=pop", Some('M'))
             .await;
