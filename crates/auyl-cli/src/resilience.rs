@@ -16,7 +16,7 @@ use auyl_resilience::scenario::{
     Area, MonteCarloOptions, RepairTimes, ScenarioResult, bbox_area, circle_area, hazard,
     monte_carlo, power_outage,
 };
-use auyl_resilience::{Analysis, ModelOptions, NetworkModel, single_failures};
+use auyl_resilience::{Analysis, ModelOptions, NetworkModel};
 use auyl_store::Store;
 use serde_json::json;
 use std::collections::HashMap;
@@ -253,9 +253,24 @@ fn print_assumptions(m: &NetworkModel) {
 
 async fn spof(store: &Store, net: &NetArgs, top: usize, json: bool) -> Result<()> {
     let m = network(store, net).await?;
-    let r = single_failures(&m);
+    let a = tokio::task::block_in_place(|| Analysis::new(m));
+    let (m, r) = (a.model(), a.report());
+    // A settlement's own access node, cutting off only itself, is not a single point of failure
+    // (as the server and the weekly report count them).
+    let points: Vec<&auyl_resilience::Impact> = a.single_points().collect();
+    let at_risk = m
+        .settlement_nodes()
+        .into_iter()
+        .filter_map(|s| a.settlement_risk(s).map(|k| (s, k)))
+        .filter(|(_, k)| k.at_risk);
+    let (mut risk_s, mut risk_p) = (0u64, 0u64);
+    for (s, _) in at_risk {
+        risk_s += 1;
+        risk_p += m.elements()[s].people();
+    }
     if json {
-        let out = json!({"network": network_json(&m), "spof": r});
+        let out = json!({"network": network_json(m), "spof": r, "single_points": points.len(),
+            "settlements_at_risk": risk_s, "people_at_risk": risk_p});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -266,17 +281,21 @@ async fn spof(store: &Store, net: &NetArgs, top: usize, json: bool) -> Result<()
         crate::output::n(r.total_people),
         r.unreachable_settlements
     );
-    print_assumptions(&m);
+    print_assumptions(m);
+    println!(
+        "{} people in {risk_s} settlements can be cut off by one failure other than of their own access node",
+        crate::output::n(risk_p)
+    );
     println!(
         "\n{} single points of failure; the worst {}:",
-        r.single_points().count(),
-        top.min(r.single_points().count())
+        points.len(),
+        top.min(points.len())
     );
     println!(
         "{:<40} {:<16} {:>12} {:>12}",
         "element", "kind", "settlements", "people"
     );
-    for i in r.single_points().take(top) {
+    for i in points.iter().take(top) {
         println!(
             "{:<40} {:<16} {:>12} {:>12}{}",
             i.id,

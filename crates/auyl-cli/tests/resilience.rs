@@ -338,6 +338,8 @@ fn the_weekly_report_has_the_latest_plans_resilience() {
         risk["single_points"].as_u64().unwrap() as usize,
         ranked.len()
     );
+    assert_eq!(risk["single_points"], spof["single_points"]);
+    assert_eq!(risk["people_at_risk"], spof["people_at_risk"]);
     assert_eq!(
         risk["unreachable_people"],
         spof["spof"]["unreachable_people"]
