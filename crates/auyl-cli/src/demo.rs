@@ -153,7 +153,14 @@ pub async fn run(database: Option<&str>, args: DemoArgs, json: bool) -> Result<(
     if !json {
         println!();
     }
-    crate::serve::serve_demo(store, &args.bind, json).await
+    // The demo terrain checks the Fresnel zone of backup hops the redundancy proposal adds.
+    let terrain = crate::radio::open_dem(&crate::radio::DemArgs {
+        dirs: vec![],
+        dem_cache_mib: 512,
+    })
+    .map(|(d, _)| std::sync::Arc::new(d))
+    .ok();
+    crate::serve::serve_demo(store, &args.bind, terrain, json).await
 }
 
 /// Plans the demo registry under the central scenario over the demo terrain, stores it and writes

@@ -4,8 +4,7 @@ use crate::output;
 use anyhow::{Context, Result, anyhow, bail};
 use auyl_io::{ImportOptions, export_file, import_file, write_rejects};
 use auyl_model::{
-    AdminArea, BackboneNode, FibreRoute, Layer, LayerCounts, Mast, Organisation, PowerSource,
-    ProgrammeTargets, Record, Road, Settlement, assign_areas, summarise,
+    Layer, LayerCounts, ProgrammeTargets, Record, Settlement, assign_areas, summarise,
 };
 use auyl_store::{ImportDiff, ImportRun, Store, WriteMode};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -300,39 +299,13 @@ pub async fn summary(db: &str, args: SummaryArgs, json: bool) -> Result<()> {
 }
 
 /// Registry layers loaded from the store, typed (what the planner and resilience read).
-#[derive(Default)]
-pub struct Registry {
-    pub settlements: Vec<Settlement>,
-    pub areas: Vec<AdminArea>,
-    pub nodes: Vec<BackboneNode>,
-    pub masts: Vec<Mast>,
-    pub power: Vec<PowerSource>,
-    pub roads: Vec<Road>,
-    pub organisations: Vec<Organisation>,
-    pub fibre: Vec<FibreRoute>,
-}
+pub type Registry = auyl_model::RegistryLayers;
 
 /// Loads `layers` (the others stay empty).
 pub async fn load_registry(store: &Store, layers: &[Layer]) -> Result<Registry> {
-    let mut r = Registry::default();
-    for &layer in layers {
-        for rec in store
-            .load(layer)
-            .await
-            .with_context(|| format!("loading {}", layer.as_str()))?
-        {
-            match rec {
-                Record::Settlement(s) => r.settlements.push(s),
-                Record::Area(a) => r.areas.push(a),
-                Record::Road(x) => r.roads.push(x),
-                Record::Power(x) => r.power.push(x),
-                Record::Mast(x) => r.masts.push(x),
-                Record::Node(x) => r.nodes.push(x),
-                Record::Org(x) => r.organisations.push(x),
-                Record::Fibre(x) => r.fibre.push(x),
-                _ => {}
-            }
-        }
-    }
-    Ok(r)
+    let names: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
+    store
+        .load_layers(layers)
+        .await
+        .with_context(|| format!("loading {}", names.join(", ")))
 }

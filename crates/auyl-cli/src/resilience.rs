@@ -9,20 +9,17 @@
 
 use crate::registry::open;
 use anyhow::{Context, Result, anyhow, bail};
-use auyl_model::{AreaLevel, Layer, LonLat, Plan, Record};
-use auyl_network::road::{
-    BuildOptions, CostModel, RoadAttributes, RoadClass, RoadGraph, RoadInput, Surface,
-};
-use auyl_resilience::redundancy::{RedundancyOptions, propose};
+use auyl_model::{AreaLevel, Layer, LonLat, Plan, RiskSummary};
+use auyl_network::road::RoadGraph;
+use auyl_resilience::redundancy::{RedundancyOptions, propose, road_graph};
 use auyl_resilience::scenario::{
     Area, MonteCarloOptions, RepairTimes, ScenarioResult, bbox_area, circle_area, hazard,
     monte_carlo, power_outage,
 };
-use auyl_resilience::{
-    ElementKind, ModelOptions, NetworkModel, Registry, from_plan, single_failures,
-};
+use auyl_resilience::{Analysis, ModelOptions, NetworkModel};
 use auyl_store::Store;
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Arguments of `auyl resilience`.
@@ -139,6 +136,9 @@ struct AreaArgs {
     /// Circle `lon,lat,radius_km`.
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     circle: Option<Vec<f64>>,
+    /// A GeoJSON file with the area's polygon(s) (a flood or fire outline).
+    #[arg(long)]
+    polygon: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -191,48 +191,57 @@ async fn network(store: &Store, net: &NetArgs) -> Result<NetworkModel> {
         }
         None => None,
     };
-    let l = crate::registry::load_registry(
-        store,
-        &[
-            Layer::Settlements,
-            Layer::BackboneNodes,
-            Layer::Masts,
-            Layer::FibreRoutes,
-            Layer::Power,
-        ],
-    )
-    .await?;
-    if l.nodes.is_empty() && plan.is_none() {
-        bail!(
-            "the registry has no backbone nodes and no plan was given: nothing to analyse (import backbone_nodes or pass --plan)"
-        );
-    }
-    let attach_km = net
-        .attach_km
-        .or(if plan.is_none() { Some(30.0) } else { None });
-    let opts = ModelOptions {
-        attach_unplanned_m: attach_km.map(|k| k * 1000.0),
-        default_battery_h: net.default_battery_h,
-        ..Default::default()
+    let layers = crate::registry::load_registry(store, &auyl_resilience::LAYERS).await?;
+    Ok(auyl_resilience::network(
+        plan.as_ref(),
+        &layers,
+        net.attach_km.map(|k| k * 1000.0),
+        net.default_battery_h,
+    )?)
+}
+
+/// Single points of failure listed in the weekly report.
+const REPORT_WORST: usize = 20;
+
+/// The resilience section of the weekly report: the latest stored plan's single points of
+/// failure and people at risk by region (`None` when no plan is stored).
+pub(crate) async fn latest_risk_summary(store: &Store) -> Result<Option<RiskSummary>> {
+    let Some(r) = store.plans().await?.into_iter().next() else {
+        return Ok(None);
     };
-    let reg = Registry {
-        settlements: &l.settlements,
-        backbone: &l.nodes,
-        masts: &l.masts,
-        fibre: &l.fibre,
-        power: &l.power,
-    };
-    Ok(from_plan(plan.as_ref(), &reg, &opts)?)
+    let plan = store
+        .load_plan(&r)
+        .await
+        .with_context(|| format!("loading plan {}", r.label()))?;
+    let layers = crate::registry::load_registry(store, &auyl_resilience::LAYERS).await?;
+    let region: HashMap<&str, &str> = layers
+        .settlements
+        .iter()
+        .filter_map(|s| Some((s.id.as_str(), s.region_code.as_deref()?)))
+        .collect();
+    let summary = tokio::task::block_in_place(|| -> Result<RiskSummary> {
+        let m = auyl_resilience::network(
+            Some(&plan),
+            &layers,
+            None,
+            ModelOptions::default().default_battery_h,
+        )?;
+        Ok(Analysis::new(m).risk_summary(
+            &r.label(),
+            &|id| region.get(id).map(|c| c.to_string()),
+            REPORT_WORST,
+        ))
+    })
+    .with_context(|| format!("resilience of plan {}", r.label()))?;
+    Ok(Some(summary))
 }
 
 fn network_json(m: &NetworkModel) -> serde_json::Value {
-    let mut by_kind = serde_json::Map::new();
-    for k in ElementKind::ALL {
-        let n = m.elements().iter().filter(|e| e.kind == k).count();
-        if n > 0 {
-            by_kind.insert(k.as_str().into(), json!(n));
-        }
-    }
+    let by_kind: serde_json::Map<String, serde_json::Value> = m
+        .kind_counts()
+        .into_iter()
+        .map(|(k, n)| (k.as_str().to_string(), json!(n)))
+        .collect();
     json!({"elements": m.len(), "by_kind": by_kind, "people": m.total_people(), "assumptions": m.assumptions})
 }
 
@@ -244,9 +253,24 @@ fn print_assumptions(m: &NetworkModel) {
 
 async fn spof(store: &Store, net: &NetArgs, top: usize, json: bool) -> Result<()> {
     let m = network(store, net).await?;
-    let r = single_failures(&m);
+    let a = tokio::task::block_in_place(|| Analysis::new(m));
+    let (m, r) = (a.model(), a.report());
+    // A settlement's own access node, cutting off only itself, is not a single point of failure
+    // (as the server and the weekly report count them).
+    let points: Vec<&auyl_resilience::Impact> = a.single_points().collect();
+    let at_risk = m
+        .settlement_nodes()
+        .into_iter()
+        .filter_map(|s| a.settlement_risk(s).map(|k| (s, k)))
+        .filter(|(_, k)| k.at_risk);
+    let (mut risk_s, mut risk_p) = (0u64, 0u64);
+    for (s, _) in at_risk {
+        risk_s += 1;
+        risk_p += m.elements()[s].people();
+    }
     if json {
-        let out = json!({"network": network_json(&m), "spof": r});
+        let out = json!({"network": network_json(m), "spof": r, "single_points": points.len(),
+            "settlements_at_risk": risk_s, "people_at_risk": risk_p});
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -257,17 +281,21 @@ async fn spof(store: &Store, net: &NetArgs, top: usize, json: bool) -> Result<()
         crate::output::n(r.total_people),
         r.unreachable_settlements
     );
-    print_assumptions(&m);
+    print_assumptions(m);
+    println!(
+        "{} people in {risk_s} settlements can be cut off by one failure other than of their own access node",
+        crate::output::n(risk_p)
+    );
     println!(
         "\n{} single points of failure; the worst {}:",
-        r.single_points().count(),
-        top.min(r.single_points().count())
+        points.len(),
+        top.min(points.len())
     );
     println!(
         "{:<40} {:<16} {:>12} {:>12}",
         "element", "kind", "settlements", "people"
     );
-    for i in r.single_points().take(top) {
+    for i in points.iter().take(top) {
         println!(
             "{:<40} {:<16} {:>12} {:>12}{}",
             i.id,
@@ -284,22 +312,16 @@ async fn spof(store: &Store, net: &NetArgs, top: usize, json: bool) -> Result<()
 
 async fn area(store: &Store, a: &AreaArgs) -> Result<(Area, String)> {
     if let Some(code) = &a.area {
-        for layer in [Layer::Regions, Layer::Districts] {
-            for r in store.load(layer).await? {
-                if let Some(area) = r.into_area()
-                    && area.code.as_str() == code
-                {
-                    let level = if area.level == AreaLevel::Region {
-                        "region"
-                    } else {
-                        "district"
-                    };
-                    let name = area.names.display("en").unwrap_or(code).to_string();
-                    return Ok((area.boundary, format!("{level} {code} ({name})")));
-                }
-            }
-        }
-        bail!("no region or district with code {code} in the registry");
+        let Some(area) = store.area(code).await? else {
+            bail!("no region or district with code {code} in the registry");
+        };
+        let level = if area.level == AreaLevel::Region {
+            "region"
+        } else {
+            "district"
+        };
+        let name = area.names.display("en").unwrap_or(code).to_string();
+        return Ok((area.boundary, format!("{level} {code} ({name})")));
     }
     if let Some(b) = &a.bbox {
         if b.len() != 4 {
@@ -318,8 +340,12 @@ async fn area(store: &Store, a: &AreaArgs) -> Result<(Area, String)> {
             .ok_or_else(|| anyhow!("--circle radius must be positive"))?;
         return Ok((poly, format!("{} km around {},{}", c[2], c[0], c[1])));
     }
+    if let Some(p) = &a.polygon {
+        let poly = auyl_io::read_area_file(p)?;
+        return Ok((poly, format!("the area of {}", p.display())));
+    }
     Err(anyhow!(
-        "give the area: --area CODE, --bbox W,S,E,N or --circle LON,LAT,KM"
+        "give the area: --area CODE, --bbox W,S,E,N, --circle LON,LAT,KM or --polygon FILE.geojson"
     ))
 }
 
@@ -444,36 +470,8 @@ async fn scenario(store: &Store, kind: ScenarioKind, json: bool) -> Result<()> {
 }
 
 async fn roads(store: &Store) -> Result<Option<RoadGraph>> {
-    let mut inputs = Vec::new();
-    for r in store.load(Layer::Roads).await? {
-        if let Record::Road(road) = r {
-            inputs.push(RoadInput {
-                geometry: road.geometry,
-                attributes: RoadAttributes {
-                    class: road
-                        .class
-                        .as_deref()
-                        .map_or(RoadClass::Other, RoadClass::from_osm),
-                    surface: Surface::from_osm(road.surface.as_deref()),
-                    aerial_allowed: false,
-                },
-            });
-        }
-    }
-    if inputs.is_empty() {
-        return Ok(None);
-    }
-    let costs = CostModel {
-        trench_paved_per_km: 1.0,
-        trench_unpaved_per_km: 1.0,
-        aerial_per_km: 1.0,
-        approximate_per_km: 1.0,
-    };
-    Ok(Some(RoadGraph::build(
-        &inputs,
-        &costs,
-        &BuildOptions::default(),
-    )?))
+    let layers = crate::registry::load_registry(store, &[Layer::Roads]).await?;
+    Ok(road_graph(&layers.roads)?)
 }
 
 async fn redundancy(

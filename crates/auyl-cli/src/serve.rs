@@ -6,6 +6,7 @@ use auyl_server::{Config, CreateUser, RoleName};
 use auyl_store::{Role, Store};
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Arguments of `auyl serve`.
 #[derive(clap::Args, Debug)]
@@ -21,6 +22,32 @@ pub struct ServeArgs {
     /// accounts of the same names are replaced).
     #[arg(long)]
     demo_accounts: bool,
+    /// Folder of DEM tiles for the Fresnel check of backup microwave hops in redundancy
+    /// proposals (repeatable; default $AUYL_DEM; without terrain the hops are proposed unchecked
+    /// and say so).
+    #[arg(long = "dem", value_name = "DIR")]
+    dem: Vec<std::path::PathBuf>,
+}
+
+/// The terrain of `--dem` or `$AUYL_DEM`, if any.
+fn terrain(dirs: &[std::path::PathBuf]) -> Result<Option<Arc<auyl_terrain::DemSet>>> {
+    let dirs: Vec<std::path::PathBuf> = if dirs.is_empty() {
+        std::env::var_os("AUYL_DEM")
+            .filter(|v| !v.is_empty())
+            .map(|v| std::env::split_paths(&v).collect())
+            .unwrap_or_default()
+    } else {
+        dirs.to_vec()
+    };
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    let dem = auyl_terrain::DemSet::open_folders(&dirs, 512 << 20)
+        .with_context(|| format!("opening the DEM folders {dirs:?}"))?;
+    if dem.is_empty() {
+        bail!("no DEM tiles found in {dirs:?}");
+    }
+    Ok(Some(Arc::new(dem)))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets open requests finish.
@@ -28,8 +55,9 @@ pub async fn run(args: ServeArgs, database: &str, json: bool) -> Result<()> {
     let store = Store::open(database)
         .await
         .with_context(|| format!("opening {database}"))?;
+    let terrain = terrain(&args.dem)?;
     if args.demo_accounts {
-        let r = serve_demo(store.clone(), &args.bind.to_string(), json).await;
+        let r = serve_demo(store.clone(), &args.bind.to_string(), terrain, json).await;
         store.close().await;
         return r;
     }
@@ -38,6 +66,7 @@ pub async fn run(args: ServeArgs, database: &str, json: bool) -> Result<()> {
         store.clone(),
         Config {
             secure_cookies: !args.insecure_cookies,
+            terrain,
             ..Config::default()
         },
     );
@@ -149,7 +178,12 @@ async fn demo_scope(store: &Store) -> Result<(String, String)> {
 /// of the operator with the most works, an akimat officer of the region with the most works
 /// waiting on its akimat, a viewer) with fresh passwords, prints them and the URL, and serves
 /// `store` on `bind` until Ctrl-C or SIGTERM. Accounts of an earlier demo run are replaced.
-pub(crate) async fn serve_demo(store: Store, bind: &str, json: bool) -> Result<()> {
+pub(crate) async fn serve_demo(
+    store: Store,
+    bind: &str,
+    terrain: Option<Arc<auyl_terrain::DemSet>>,
+    json: bool,
+) -> Result<()> {
     let bind: SocketAddr = bind
         .parse()
         .with_context(|| format!("`{bind}` is not an address and port (127.0.0.1:8080)"))?;
@@ -183,6 +217,7 @@ pub(crate) async fn serve_demo(store: Store, bind: &str, json: bool) -> Result<(
         store.clone(),
         Config {
             secure_cookies: addr.ip().is_loopback(),
+            terrain,
             ..Config::default()
         },
     );

@@ -705,6 +705,7 @@ pub(crate) async fn weekly_report(
             ..ForecastParams::default()
         },
     );
+    let resilience = crate::resilience::latest_risk_summary(store).await?;
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
     let made_at = now_rfc3339();
     let (x, h) = write_weekly_report(
@@ -718,14 +719,25 @@ pub(crate) async fn weekly_report(
             simulated,
             audit_head: &head,
             made_at: &made_at,
+            resilience: resilience.as_ref(),
         },
     )?;
     if json {
         return print_json(
-            &json!({"xlsx": x, "html": h, "simulated": simulated, "audit_head": format!("{}:{}", head.seq, head.hash)}),
+            &json!({"xlsx": x, "html": h, "simulated": simulated, "audit_head": format!("{}:{}", head.seq, head.hash), "resilience": resilience}),
         );
     }
     println!("{}\n{}", x.display(), h.display());
+    match &resilience {
+        Some(r) => println!(
+            "resilience of plan {}: {} single points of failure; {} people in {} settlements at risk of one failure",
+            r.plan,
+            r.single_points,
+            crate::output::n(r.people_at_risk),
+            r.settlements_at_risk
+        ),
+        None => println!("resilience: not assessed (no plan stored)"),
+    }
     println!(
         "audit head to publish: {}:{}{}",
         head.seq,

@@ -183,6 +183,44 @@ fn spof_scenarios_and_redundancy_on_the_demo_registry() {
     );
     assert_eq!(h["result"]["people_cut_off"], kar["people"]);
     assert_eq!(h["result"]["longest_h"].as_f64().unwrap(), 36.0);
+    // The same flood drawn as a GeoJSON polygon.
+    let flood = dir.path().join("flood.geojson");
+    std::fs::write(
+        &flood,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[72.25,50.46],[72.35,50.46],[72.35,50.54],[72.25,50.54],[72.25,50.46]]]}}]}"#,
+    )
+    .unwrap();
+    let hp = ok_json(
+        &db,
+        &[
+            "resilience",
+            "scenario",
+            "hazard",
+            "--polygon",
+            flood.to_str().unwrap(),
+            "--repair-hours",
+            "36",
+        ],
+    );
+    assert_eq!(hp["result"], h["result"]);
+    let point = dir.path().join("point.geojson");
+    std::fs::write(&point, r#"{"type":"Point","coordinates":[72.3,50.5]}"#).unwrap();
+    let out = auyl(
+        &db,
+        &[
+            "resilience",
+            "scenario",
+            "hazard",
+            "--polygon",
+            point.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("point.geojson") && err.contains("Point"),
+        "{err}"
+    );
 
     // Monte Carlo: seeded, so two runs agree; the interval brackets the mean.
     let args = [
@@ -229,4 +267,112 @@ fn spof_scenarios_and_redundancy_on_the_demo_registry() {
     let out = auyl(&db, &["resilience", "scenario", "hazard"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--circle"));
+}
+
+/// The weekly report carries the latest stored plan's resilience: its worst single points of
+/// failure as `auyl resilience spof --plan latest` ranks them, and people at risk by region.
+#[test]
+fn the_weekly_report_has_the_latest_plans_resilience() {
+    let (db, dir) = setup();
+    ok_json(
+        &db,
+        &["import", "organisations", &demo_file("organisations.csv")],
+    );
+    // The tracking fixture: six demo settlements; its Akmola mast is fibred to the Astana core.
+    let plan: Plan = serde_json::from_slice(
+        &std::fs::read(
+            auyl_testkit::repo_root().join("crates/auyl-track/tests/fixtures/plan_small.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = auyl_store::Store::open(&db.url).await.unwrap();
+        store
+            .save_plan(
+                &plan,
+                &auyl_store::PlanMeta {
+                    created_at: "2026-01-02T00:00:00Z",
+                    created_by: Some("test"),
+                    scenario_text: None,
+                },
+            )
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    ok_json(&db, &["tracking", "generate"]);
+    let out = dir.path().join("report");
+    let r = ok_json(
+        &db,
+        &[
+            "report",
+            "weekly",
+            "--date",
+            "2026-06-01",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let risk = &r["resilience"];
+    assert_eq!(risk["plan"], "fixture-small@1", "{r}");
+    let spof = ok_json(&db, &["resilience", "spof", "--plan", "latest"]);
+    // Single points of failure as the spof command ranks them, without a settlement's own
+    // access node (it cuts off only itself).
+    let ranked: Vec<&Value> = spof["spof"]["impacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["people"].as_u64().unwrap() > 0)
+        .filter(|i| !(i["kind"] == "settlement" && i["settlements"] == 1))
+        .collect();
+    assert!(!ranked.is_empty());
+    let worst = risk["worst"].as_array().unwrap();
+    assert_eq!(worst.len(), ranked.len().min(20));
+    for (w, s) in worst.iter().zip(&ranked) {
+        assert_eq!(w["id"], s["id"]);
+        assert_eq!(w["people"], s["people"]);
+    }
+    assert_eq!(
+        risk["single_points"].as_u64().unwrap() as usize,
+        ranked.len()
+    );
+    assert_eq!(risk["single_points"], spof["single_points"]);
+    assert_eq!(risk["people_at_risk"], spof["people_at_risk"]);
+    assert_eq!(
+        risk["unreachable_people"],
+        spof["spof"]["unreachable_people"]
+    );
+    // Taytobe (333, Akmola) hangs off the Astana core through mast akm-77: at risk.
+    assert!(
+        worst
+            .iter()
+            .any(|w| w["id"] == "core:astana" && w["people"] == 333)
+    );
+    let by_region = risk["by_region"].as_array().unwrap();
+    let akmola = by_region
+        .iter()
+        .find(|g| g["region_code"] == "110000000")
+        .unwrap();
+    assert!(akmola["people_at_risk"].as_u64().unwrap() >= 333);
+    assert_eq!(
+        by_region
+            .iter()
+            .map(|g| g["people_at_risk"].as_u64().unwrap())
+            .sum::<u64>(),
+        risk["people_at_risk"].as_u64().unwrap()
+    );
+    let html = std::fs::read_to_string(r["html"].as_str().unwrap()).unwrap();
+    assert!(html.contains("Resilience of plan fixture-small@1"));
+    assert!(html.contains(worst[0]["id"].as_str().unwrap()));
+    let mut wb = calamine::open_workbook_auto(r["xlsx"].as_str().unwrap()).unwrap();
+    use calamine::Reader;
+    let sheet = wb.worksheet_range("Resilience").unwrap();
+    assert_eq!(
+        sheet.get_value((1, 0)).unwrap().to_string(),
+        worst[0]["id"].as_str().unwrap()
+    );
+    let regions = wb.worksheet_range("ResilienceRegions").unwrap();
+    assert_eq!(regions.rows().count(), by_region.len() + 1);
 }

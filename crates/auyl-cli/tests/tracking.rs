@@ -173,6 +173,9 @@ fn workbook_round_trip_kpis_report_and_audit_on_both_backends() {
         );
         let html = std::fs::read_to_string(rj["html"].as_str().unwrap()).unwrap();
         assert_eq!(html.matches("<svg").count(), 2);
+        // The works came from a plan file: no plan is stored, so no resilience to report.
+        assert!(rj["resilience"].is_null(), "{rj}");
+        assert!(html.contains("Resilience") && html.contains("not assessed"));
         assert!(Path::new(rj["xlsx"].as_str().unwrap()).exists());
         let v = ok_json(&db, &["audit", "verify"]);
         assert_eq!(v["ok"], true);

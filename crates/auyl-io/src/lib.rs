@@ -18,6 +18,7 @@
 //! # Ok::<(), auyl_io::Error>(())
 //! ```
 
+mod area;
 mod columns;
 mod error;
 mod features;
@@ -31,6 +32,7 @@ mod text;
 pub mod tracking_xlsx;
 mod write;
 
+pub use area::{AreaError, area_from_geojson, read_area_file};
 pub use columns::ColumnMap;
 pub use error::{Error, Result, RowError};
 pub use features::{Feature, FeatureTable};

@@ -227,6 +227,7 @@ fn weekly_report_has_charts_and_the_simulated_label() {
         simulated: true,
         audit_head: &head,
         made_at: "2026-11-30T18:00:00Z",
+        resilience: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let (x, h) = write_weekly_report(dir.path(), &r).unwrap();
@@ -234,6 +235,10 @@ fn weekly_report_has_charts_and_the_simulated_label() {
     assert_eq!(html.matches("<svg").count(), 2, "burn-up and region bars");
     assert!(html.contains("SIMULATED PROGRESS"));
     assert!(html.contains("Abay"));
+    assert!(
+        html.contains("not assessed: no plan is stored"),
+        "without a plan the report says resilience was not assessed"
+    );
     let mut wb = calamine::open_workbook_auto(&x).unwrap();
     let names = wb.sheet_names();
     for s in [
@@ -254,5 +259,107 @@ fn weekly_report_has_charts_and_the_simulated_label() {
             .unwrap()
             .to_string()
             .starts_with("SIMULATED")
+    );
+}
+
+#[test]
+fn weekly_report_has_a_resilience_section_by_region() {
+    let g = generated();
+    let as_of = day(11, 30);
+    let kpis = compute_kpis(&g.settlements, &g.works, as_of);
+    let burn = burn_up(&g.settlements, &g.works, day(3, 2), as_of);
+    let out = outlooks(&g.settlements, &g.works, as_of, &ForecastParams::default());
+    let names = HashMap::from([("100000000".to_string(), "Abay".to_string())]);
+    let head = ChainHead::default();
+    let risk = auyl_model::RiskSummary {
+        plan: "central@3".into(),
+        settlements: 40,
+        people: 9_000,
+        unreachable_settlements: 1,
+        unreachable_people: 70,
+        single_points: 12,
+        settlements_at_risk: 30,
+        people_at_risk: 6_000,
+        settlements_at_risk_shared: 20,
+        people_at_risk_shared: 4_500,
+        worst: vec![
+            auyl_model::RiskElement {
+                id: "pop:abay-101".into(),
+                kind: "pop".into(),
+                settlements: 14,
+                people: 3_100,
+                regions: vec!["100000000".into()],
+                after_h: None,
+                assumed: true,
+            },
+            auyl_model::RiskElement {
+                id: "substation-7".into(),
+                kind: "power_grid".into(),
+                settlements: 9,
+                people: 2_400,
+                regions: vec!["100000000".into(), "110000000".into()],
+                after_h: Some(4.0),
+                assumed: false,
+            },
+        ],
+        by_region: vec![auyl_model::RegionRisk {
+            region_code: "100000000".into(),
+            settlements: 25,
+            people: 6_000,
+            settlements_at_risk: 20,
+            people_at_risk: 4_000,
+            settlements_at_risk_shared: 12,
+            people_at_risk_shared: 3_100,
+            worst: Some(("pop:abay-101".into(), 3_100)),
+        }],
+        assumptions: vec!["all 3 backbone nodes stand in as core".into()],
+    };
+    let r = WeeklyReport {
+        kpis: &kpis,
+        burn_up: &burn,
+        outlooks: &out,
+        region_names: &names,
+        org_names: &HashMap::new(),
+        simulated: false,
+        audit_head: &head,
+        made_at: "2026-11-30T18:00:00Z",
+        resilience: Some(&risk),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (x, h) = write_weekly_report(dir.path(), &r).unwrap();
+    let html = std::fs::read_to_string(&h).unwrap();
+    assert!(html.contains("Resilience of plan central@3"), "{html}");
+    assert!(html.contains("12 single points of failure"));
+    assert!(html.contains("all 3 backbone nodes stand in as core"));
+    assert!(!html.contains("not assessed"));
+    let mut wb = calamine::open_workbook_auto(&x).unwrap();
+    let worst = wb.worksheet_range("Resilience").unwrap();
+    let rows: Vec<Vec<String>> = worst
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "header and two elements: {rows:?}");
+    assert_eq!(rows[1][0], "pop:abay-101");
+    assert_eq!(rows[1][3], "3100");
+    assert_eq!(rows[2][4], "Abay (100000000); 110000000");
+    assert_eq!(rows[2][5], "4");
+    let regions = wb.worksheet_range("ResilienceRegions").unwrap();
+    let row: Vec<String> = regions
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(row[0], "Abay (100000000)");
+    assert_eq!(row[4], "4000");
+    assert_eq!(row[5], "67 %");
+    assert_eq!(row[8], "pop:abay-101");
+    let summary = wb.worksheet_range("Summary").unwrap();
+    assert!(
+        summary
+            .rows()
+            .any(|r| r[0] == "resilience" && r[1].to_string().contains("6000 people")),
+        "the summary sheet names the people at risk"
     );
 }

@@ -35,6 +35,7 @@ mod org;
 pub mod plan;
 mod population;
 pub mod record;
+pub mod risk;
 mod settlement;
 mod summary;
 
@@ -51,7 +52,8 @@ pub use plan::{
     SiteStatus, Unserved,
 };
 pub use population::{PopulationEstimate, estimate_missing_population};
-pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, Value};
+pub use record::{FieldError, FieldSpec, FieldType, GeometryKind, Record, RegistryLayers, Value};
+pub use risk::{RegionRisk, RiskElement, RiskSummary};
 pub use settlement::{Names, Population, Settlement, SettlementKind};
 pub use summary::{
     LayerCounts, ProgrammeTargets, RegionSummary, RegistrySummary, summarise, thousands,

@@ -814,3 +814,41 @@ mod tests {
         );
     }
 }
+
+/// Registry layers as typed records, one list per kind (what the planner and resilience read;
+/// layers not loaded stay empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegistryLayers {
+    /// Settlements.
+    pub settlements: Vec<Settlement>,
+    /// Regions and districts.
+    pub areas: Vec<AdminArea>,
+    /// Backbone nodes.
+    pub nodes: Vec<BackboneNode>,
+    /// Masts.
+    pub masts: Vec<Mast>,
+    /// Power plants and substations.
+    pub power: Vec<PowerSource>,
+    /// Road segments.
+    pub roads: Vec<Road>,
+    /// Organisations.
+    pub organisations: Vec<Organisation>,
+    /// Existing fibre routes.
+    pub fibre: Vec<FibreRoute>,
+}
+
+impl RegistryLayers {
+    /// Files a record under its kind.
+    pub fn push(&mut self, record: Record) {
+        match record {
+            Record::Settlement(s) => self.settlements.push(s),
+            Record::Area(a) => self.areas.push(a),
+            Record::Road(x) => self.roads.push(x),
+            Record::Power(x) => self.power.push(x),
+            Record::Mast(x) => self.masts.push(x),
+            Record::Node(x) => self.nodes.push(x),
+            Record::Org(x) => self.organisations.push(x),
+            Record::Fibre(x) => self.fibre.push(x),
+        }
+    }
+}

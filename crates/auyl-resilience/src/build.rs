@@ -22,8 +22,8 @@
 use crate::error::Result;
 use crate::model::{ElementKind, NetworkModel};
 use auyl_model::{
-    BackboneNode, Backhaul, FibreRoute, Id, LonLat, Mast, NodeKind, Plan, PowerSource, PowerSupply,
-    Settlement, Technology,
+    BackboneNode, Backhaul, FibreRoute, Id, Layer, LonLat, Mast, NodeKind, Plan, PowerSource,
+    PowerSupply, RegistryLayers, Settlement, Technology,
 };
 use geo_types::{Coord, LineString};
 use rstar::RTree;
@@ -44,6 +44,53 @@ pub struct Registry<'a> {
     pub fibre: &'a [FibreRoute],
     /// Power plants and substations.
     pub power: &'a [PowerSource],
+}
+
+/// The registry layers a model is built from: what to load from the store.
+pub const LAYERS: [Layer; 5] = [
+    Layer::Settlements,
+    Layer::BackboneNodes,
+    Layer::Masts,
+    Layer::FibreRoutes,
+    Layer::Power,
+];
+
+impl<'a> Registry<'a> {
+    /// The infrastructure of loaded registry layers (at least [`LAYERS`]).
+    pub fn of(layers: &'a RegistryLayers) -> Registry<'a> {
+        Registry {
+            settlements: &layers.settlements,
+            backbone: &layers.nodes,
+            masts: &layers.masts,
+            fibre: &layers.fibre,
+            power: &layers.power,
+        }
+    }
+}
+
+/// Without a plan, registry settlements within this distance of a backbone node are attached to
+/// it ([`network`]), metres.
+pub const DEFAULT_ATTACH_M: f64 = 30_000.0;
+
+/// The network of the registry (`layers`, at least [`LAYERS`]) and a plan, or of the registry
+/// alone: what the command line and the server analyse. `attach_unplanned_m` defaults to
+/// [`DEFAULT_ATTACH_M`] without a plan and to none with one; batteries nothing states last
+/// `default_battery_h`. Without a plan the registry must have backbone nodes.
+pub fn network(
+    plan: Option<&Plan>,
+    layers: &RegistryLayers,
+    attach_unplanned_m: Option<f64>,
+    default_battery_h: f64,
+) -> Result<NetworkModel> {
+    if plan.is_none() && layers.nodes.is_empty() {
+        return Err(crate::ResilienceError::NothingToAnalyse);
+    }
+    let opts = ModelOptions {
+        attach_unplanned_m: attach_unplanned_m.or(plan.is_none().then_some(DEFAULT_ATTACH_M)),
+        default_battery_h,
+        ..ModelOptions::default()
+    };
+    from_plan(plan, &Registry::of(layers), &opts)
 }
 
 /// How the registry and plan are turned into a model.
@@ -222,6 +269,8 @@ impl Builder<'_> {
             lat_deg: 48.0,
         };
         let h = self.node("satellite-hub".into(), ElementKind::SatelliteHub, at, false)?;
+        // One notional hub stands for the satellite service: an assumption, flagged as such.
+        self.m.set_assumed(h, true)?;
         self.m.assumptions.push(
             "satellite terminals reach a satellite hub that shares no terrestrial failure".into(),
         );

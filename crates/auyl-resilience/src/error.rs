@@ -41,6 +41,11 @@ pub enum ResilienceError {
         /// What is wrong with it.
         message: String,
     },
+    /// Neither backbone nodes in the registry nor a plan: no network to analyse.
+    #[error(
+        "the registry has no backbone nodes and no plan was given: nothing to analyse (import backbone_nodes or give a plan)"
+    )]
+    NothingToAnalyse,
     /// The road graph failed (ring closures follow roads).
     #[error("road graph: {0}")]
     Network(#[from] auyl_network::NetworkError),

@@ -8,6 +8,9 @@
 //!   ([`spof::single_failures`]), and the brute-force reference ([`spof::brute_force`]).
 //! - [`scenario`]: several failures over time: a region's power cut outlasting batteries, a flood
 //!   or fire polygon, k random failures (Monte Carlo, seeded, 95 % confidence interval).
+//! - [`analysis`]: one network analysed once and asked many questions (impacts over a part of
+//!   the settlements, what an element cuts off, which failures cut a settlement off, who is at
+//!   risk, the summary a report shows): what the server caches.
 //! - [`redundancy`]: the cheapest ring closures, backup microwave hops and batteries keeping every
 //!   settlement above a population connected after any single failure, with a cost versus
 //!   people-protected curve and a lower bound.
@@ -18,6 +21,7 @@
 //! a working core node; *single point of failure* — an element whose failure alone cuts someone
 //! off; *failure group* — the nodes a power supply takes down with it.
 
+pub mod analysis;
 pub mod build;
 pub mod error;
 pub mod model;
@@ -25,7 +29,8 @@ pub mod redundancy;
 pub mod scenario;
 pub mod spof;
 
-pub use build::{ModelOptions, Registry, from_plan};
+pub use analysis::{Analysis, SettlementRisk};
+pub use build::{LAYERS, ModelOptions, Registry, from_plan, network};
 pub use error::{ResilienceError, Result};
 pub use model::{Demand, Element, ElementKind, NetworkModel, Role};
 pub use redundancy::{RedundancyOptions, RedundancyPlan, apply, propose};

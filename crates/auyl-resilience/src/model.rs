@@ -416,6 +416,15 @@ impl NetworkModel {
         Ok(())
     }
 
+    /// How many elements of each kind the model has (kinds it lacks left out), in report order.
+    pub fn kind_counts(&self) -> Vec<(ElementKind, usize)> {
+        ElementKind::ALL
+            .into_iter()
+            .map(|k| (k, self.elements.iter().filter(|e| e.kind == k).count()))
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    }
+
     /// Total people over all settlement access nodes.
     pub fn total_people(&self) -> u64 {
         self.elements.iter().map(Element::people).sum()

@@ -33,8 +33,10 @@
 use crate::error::{ResilienceError, Result};
 use crate::model::{ElementKind, NetworkModel, Role, reach};
 use crate::spof::DominatorTree;
-use auyl_model::LonLat;
-use auyl_network::road::RoadGraph;
+use auyl_model::{LonLat, Road};
+use auyl_network::road::{
+    BuildOptions, CostModel, RoadAttributes, RoadClass, RoadGraph, RoadInput, Surface,
+};
 use auyl_radio::los;
 use auyl_terrain::{DemSet, ProfileSpacing};
 use geo_types::{Coord, LineString};
@@ -356,6 +358,39 @@ impl<'a> Roads<'a> {
         out.reverse();
         out
     }
+}
+
+/// The road graph ring closures follow, from the registry's roads (`None` without roads).
+/// Only lengths matter here, so every road class costs the same.
+pub fn road_graph(roads: &[Road]) -> Result<Option<RoadGraph>> {
+    if roads.is_empty() {
+        return Ok(None);
+    }
+    let inputs: Vec<RoadInput> = roads
+        .iter()
+        .map(|road| RoadInput {
+            geometry: road.geometry.clone(),
+            attributes: RoadAttributes {
+                class: road
+                    .class
+                    .as_deref()
+                    .map_or(RoadClass::Other, RoadClass::from_osm),
+                surface: Surface::from_osm(road.surface.as_deref()),
+                aerial_allowed: false,
+            },
+        })
+        .collect();
+    let costs = CostModel {
+        trench_paved_per_km: 1.0,
+        trench_unpaved_per_km: 1.0,
+        aerial_per_km: 1.0,
+        approximate_per_km: 1.0,
+    };
+    Ok(Some(RoadGraph::build(
+        &inputs,
+        &costs,
+        &BuildOptions::default(),
+    )?))
 }
 
 fn battery_cost(opts: &RedundancyOptions, from_h: f64) -> f64 {

@@ -129,6 +129,16 @@ fn expand(model: &NetworkModel, outages: &[Outage]) -> Result<Vec<Outage>> {
 
 /// Runs a scenario (see the module docs).
 pub fn evaluate(model: &NetworkModel, outages: &[Outage]) -> Result<ScenarioResult> {
+    evaluate_where(model, outages, &|_| true)
+}
+
+/// [`evaluate`], counting only the settlements (access node indices) `keep` accepts: every
+/// figure (totals, timeline, settlements) is about them.
+pub fn evaluate_where(
+    model: &NetworkModel,
+    outages: &[Outage],
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<ScenarioResult> {
     let outs = expand(model, outages)?;
     let adj = model.adjacency();
     let n = model.len();
@@ -141,7 +151,7 @@ pub fn evaluate(model: &NetworkModel, outages: &[Outage]) -> Result<ScenarioResu
     reach(&adj, &failed, &mut seen, &mut queue);
     let base = seen.clone();
     let demand: Vec<usize> = (0..n)
-        .filter(|&v| base[v] && model.elements()[v].demand.is_some())
+        .filter(|&v| base[v] && model.elements()[v].demand.is_some() && keep(v))
         .collect();
     // Per settlement: (from, until, hours).
     let mut loss: Vec<Option<(f64, f64, f64)>> = vec![None; n];
@@ -436,6 +446,16 @@ pub struct MonteCarloResult {
 /// `k` distinct random elements fail at hour 0, each repaired after its kind's repair time;
 /// `trials` times, from `seed` (see the module docs).
 pub fn monte_carlo(model: &NetworkModel, opts: &MonteCarloOptions) -> Result<MonteCarloResult> {
+    monte_carlo_where(model, opts, &|_| true)
+}
+
+/// [`monte_carlo`], counting only the settlements (access node indices) `keep` accepts; the
+/// failures are drawn from the whole network as before, so the same seed draws the same ones.
+pub fn monte_carlo_where(
+    model: &NetworkModel,
+    opts: &MonteCarloOptions,
+    keep: &dyn Fn(usize) -> bool,
+) -> Result<MonteCarloResult> {
     let cand: Vec<usize> = model
         .elements()
         .iter()
@@ -474,7 +494,7 @@ pub fn monte_carlo(model: &NetworkModel, opts: &MonteCarloOptions) -> Result<Mon
                 }
             })
             .collect();
-        let r = evaluate(model, &outs)?;
+        let r = evaluate_where(model, &outs, keep)?;
         people.push(r.peak_people as f64);
         settl.push(r.timeline.iter().map(|s| s.settlements).max().unwrap_or(0) as f64);
         ph.push(r.people_hours);

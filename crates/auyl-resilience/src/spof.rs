@@ -218,6 +218,18 @@ pub(crate) fn impacts_from_tree(
     adj: &Adjacency,
     tree: &DominatorTree,
 ) -> Vec<Cut> {
+    let mut sub = subtree_cuts(model, tree, &|_| true);
+    power_impacts(model, adj, tree, &mut sub);
+    sub
+}
+
+/// Per element: the settlements it dominates that `keep` accepts, and their people (supplies
+/// are left at zero).
+pub(crate) fn subtree_cuts(
+    model: &NetworkModel,
+    tree: &DominatorTree,
+    keep: &dyn Fn(usize) -> bool,
+) -> Vec<Cut> {
     let n = model.len();
     let mut sub = vec![(0u64, 0u64); n + 1];
     // Reverse pre-order: children before parents.
@@ -225,6 +237,7 @@ pub(crate) fn impacts_from_tree(
         let v = v as usize;
         if v < n
             && let Some(d) = &model.elements()[v].demand
+            && keep(v)
         {
             sub[v].0 += 1;
             sub[v].1 += d.people;
@@ -235,8 +248,40 @@ pub(crate) fn impacts_from_tree(
         }
     }
     sub.truncate(n);
-    power_impacts(model, adj, tree, &mut sub);
     sub
+}
+
+/// For each supply feeding several nodes: the settlements (reached by the intact network) its
+/// failure cuts off, ascending. One search per such supply.
+pub(crate) fn group_cut_sets(
+    model: &NetworkModel,
+    adj: &Adjacency,
+    tree: &DominatorTree,
+) -> std::collections::HashMap<u32, Vec<u32>> {
+    let n = model.len();
+    let mut failed = vec![false; n];
+    let mut seen = vec![false; n];
+    let mut queue = Vec::new();
+    let mut out = std::collections::HashMap::new();
+    for (p, e) in model.elements().iter().enumerate() {
+        if e.kind.role() != Role::Power || adj.fed[p].len() < 2 {
+            continue;
+        }
+        let fed = &adj.fed[p];
+        for &v in fed {
+            failed[v as usize] = true;
+        }
+        reach(adj, &failed, &mut seen, &mut queue);
+        for &v in fed {
+            failed[v as usize] = false;
+        }
+        let set: Vec<u32> = (0..n)
+            .filter(|&v| model.elements()[v].demand.is_some() && tree.reachable(v) && !seen[v])
+            .map(|v| v as u32)
+            .collect();
+        out.insert(p as u32, set);
+    }
+    out
 }
 
 /// Fills in the impact of power supplies: one node fed → that node's impact; more → one search.
@@ -282,7 +327,7 @@ fn lost(model: &NetworkModel, tree: &DominatorTree, seen: &[bool]) -> Cut {
     out
 }
 
-fn report(
+pub(crate) fn report(
     model: &NetworkModel,
     tree: &DominatorTree,
     cuts: Vec<Cut>,

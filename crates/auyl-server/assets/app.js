@@ -150,6 +150,7 @@ async function start() {
     import('./panels/works.js'),
     import('./panels/dashboard.js'),
     import('./panels/plans.js'),
+    import('./panels/resilience.js'),
   ]);
   translate(document);
   if (await loadMe()) {

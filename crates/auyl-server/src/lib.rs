@@ -1,6 +1,6 @@
 //! The HTTP API and web application of auyl: axum over [`auyl_store::Store`].
 //!
-//! One module per domain (`auth`, `registry`, `tracking`, `plans`, and later `resilience`), each
+//! One module per domain (`auth`, `registry`, `tracking`, `plans`, `resilience`), each
 //! with a `routes(Routes) -> Routes` function that registers its endpoints with an access rule
 //! ([`api::Access`]); [`DOMAINS`] lists them. The OpenAPI 3.1 document (`/api/openapi.json`,
 //! browsable at `/api/docs`) is generated from the same registration, and so is the route table
@@ -20,6 +20,7 @@ pub mod auth;
 pub mod error;
 pub mod plans;
 pub mod registry;
+pub mod resilience;
 pub mod tracking;
 pub mod web;
 
@@ -53,6 +54,9 @@ pub struct Config {
     pub login_failures_per_account: usize,
     /// Failed logins allowed per client address in the window.
     pub login_failures_per_address: usize,
+    /// Terrain for the Fresnel check of backup microwave hops in redundancy proposals (`None`:
+    /// hops are proposed unchecked and say so).
+    pub terrain: Option<Arc<auyl_terrain::DemSet>>,
 }
 
 impl Default for Config {
@@ -64,6 +68,7 @@ impl Default for Config {
             login_window: Duration::from_secs(15 * 60),
             login_failures_per_account: 5,
             login_failures_per_address: 50,
+            terrain: None,
         }
     }
 }
@@ -80,6 +85,8 @@ pub struct AppState {
     /// The works and tracked settlements last read, with the audit head they were read at
     /// (every tracking write moves the head, so an unchanged head means unchanged works).
     pub(crate) tracking_cache: Arc<tracking::Cache>,
+    /// Networks analysed for resilience, by plan and registry version.
+    pub(crate) resilience_cache: Arc<resilience::Cache>,
 }
 
 /// The domains of the API, in the order their routes are registered. A new domain module adds
@@ -90,6 +97,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
     registry::routes,
     tracking::routes,
     plans::routes,
+    resilience::routes,
 ];
 
 #[derive(OpenApi)]
@@ -107,6 +115,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
         (name = "registry", description = "Settlements, regions, organisations, imports and exports"),
         (name = "plans", description = "Stored plans, one plan's settlements, scenario comparison"),
         (name = "tracking", description = "Works, blockers, KPIs, what waits on whom, operator workbooks, weekly report"),
+        (name = "resilience", description = "Single points of failure, who is at risk, failure scenarios and redundancy proposals of a plan's network"),
     )
 )]
 struct ApiDoc;
@@ -133,6 +142,7 @@ pub fn app(store: Store, config: Config) -> App {
         config: Arc::new(config),
         limiter,
         tracking_cache: Arc::default(),
+        resilience_cache: Arc::default(),
     };
     let routes = DOMAINS
         .iter()

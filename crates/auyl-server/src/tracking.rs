@@ -1133,7 +1133,8 @@ pub struct ReportQuery {
     pub format: Option<String>,
 }
 
-/// The ministry's weekly report (XLSX, or HTML with the burn-up and by-region charts).
+/// The ministry's weekly report (XLSX, or HTML with the burn-up and by-region charts, and the
+/// resilience of the latest plan: its worst single points of failure, people at risk by region).
 #[utoipa::path(get, path = "/api/tracking/report", tag = "tracking", params(ReportQuery),
     responses((status = 200, description = "the report", content_type = "application/octet-stream"),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -1171,6 +1172,7 @@ async fn report(
     }
     let head = state.store.audit_head().await.map_err(track_err)?;
     let simulated = is_simulated(&state).await?;
+    let resilience = crate::resilience::latest_risk_summary(&state).await?;
     let made_at = now_rfc3339();
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let kpis = compute_kpis(&t.settlements, &t.works, as_of);
@@ -1195,6 +1197,7 @@ async fn report(
                 simulated,
                 audit_head: &head,
                 made_at: &made_at,
+                resilience: resilience.as_ref(),
             },
         )
         .map_err(|e| e.to_string())?;

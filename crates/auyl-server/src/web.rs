@@ -43,6 +43,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("panels/works.js", "text/javascript; charset=utf-8"),
     asset!("panels/dashboard.js", "text/javascript; charset=utf-8"),
     asset!("panels/plans.js", "text/javascript; charset=utf-8"),
+    asset!("panels/resilience.js", "text/javascript; charset=utf-8"),
     asset!("i18n/kk.json", "application/json"),
     asset!("i18n/ru.json", "application/json"),
     asset!("i18n/en.json", "application/json"),

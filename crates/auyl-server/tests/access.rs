@@ -50,6 +50,14 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/plans/{plan}/technologies", "AMOKV"),
     ("GET", "/api/plans/{plan}/elements", "AMOKV"),
     ("GET", "/api/plans/{plan}/settlements/{id}", "AMOKV"),
+    ("GET", "/api/resilience/{plan}", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/spof", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/elements", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/element", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/settlements", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/settlements/{id}", "AMOKV"),
+    ("POST", "/api/resilience/{plan}/scenario", "AMOKV"),
+    ("GET", "/api/resilience/{plan}/redundancy", "AMV"),
 ];
 
 /// Works of the fixture plan: one of the test operator (kazakhtelecom) in the akimat's region,
@@ -125,7 +133,7 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                 .replace("{name}", &victim_name)
                 .replace(
                     "{id}",
-                    if path.starts_with("/api/plans") {
+                    if path.starts_with("/api/plans") || path.starts_with("/api/resilience") {
                         "osm:n534085218"
                     } else {
                         IN_REGION
@@ -138,6 +146,8 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                 "/api/registry/{layer}/import" => format!("{uri}?filename=organisations.csv"),
                 "/api/works/history" => format!("{uri}?id={OPERATOR_WORK}"),
                 "/api/plans/compare" => format!("{uri}?a=fixture-small@1&b=latest"),
+                // A settlement of the operator's and in the akimat's region: every caller's.
+                "/api/resilience/{plan}/element" => format!("{uri}?id=osm:n534085218"),
                 "/api/tracking/template" if matches!(caller, Some('A' | 'M')) => {
                     format!("{uri}?org=kazakhtelecom")
                 }
@@ -190,6 +200,10 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                     )
                 }
                 ("POST", "/api/tracking/upload") => Body::from(workbook),
+                ("POST", "/api/resilience/{plan}/scenario") => {
+                    b = b.header(header::CONTENT_TYPE, "application/json");
+                    Body::from(r#"{"kind":"random","k":1,"trials":10}"#)
+                }
                 _ => Body::empty(),
             };
             let (status, json, _) = env.call(b.body(body).unwrap()).await;

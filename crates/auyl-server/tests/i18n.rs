@@ -115,7 +115,7 @@ fn literals(src: &str) -> Vec<Literal> {
 }
 
 /// Words that may appear capitalised in a literal without being interface text.
-const TECHNICAL: &[&str] = &["FeatureCollection", "Feature", "Point"];
+const TECHNICAL: &[&str] = &["FeatureCollection", "Feature", "Point", "LineString"];
 
 fn looks_like_text(s: &str) -> Option<&'static str> {
     if s.chars().any(|c| c.is_alphabetic() && !c.is_ascii()) {
@@ -249,6 +249,14 @@ fn families() -> BTreeMap<&'static str, Vec<String>> {
         ]
         .map(String::from)
         .to_vec(),
+    );
+    // Kinds of network element (auyl_resilience::ElementKind).
+    f.insert(
+        "rkind",
+        auyl_resilience::ElementKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect(),
     );
     // The summary table's columns: fields of auyl_model::RegionSummary.
     let cols = serde_json::to_value(auyl_model::RegionSummary::default()).unwrap();

@@ -1,7 +1,7 @@
 //! Registry layers: transactional upserts with a diff, and loading records back.
 
 use crate::{Error, Result, Store};
-use auyl_model::{FieldType, Layer, Record, Value};
+use auyl_model::{FieldType, Layer, Record, RegistryLayers, Value};
 use geozero::{CoordDimensions, ToGeo, ToWkb};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -340,6 +340,45 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// Loads `layers` as typed records (the others stay empty).
+    pub async fn load_layers(&self, layers: &[Layer]) -> Result<RegistryLayers> {
+        let mut out = RegistryLayers::default();
+        for &layer in layers {
+            for record in self.load(layer).await? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The region or district with this code, if the registry has one.
+    pub async fn area(&self, code: &str) -> Result<Option<auyl_model::AdminArea>> {
+        for layer in [Layer::Regions, Layer::Districts] {
+            if let Some(a) = self
+                .load(layer)
+                .await?
+                .into_iter()
+                .filter_map(Record::into_area)
+                .find(|a| a.code.as_str() == code)
+            {
+                return Ok(Some(a));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The registry's version: the number of the last import that wrote (every write of a
+    /// registry layer logs its import in the same transaction), 0 for an empty registry. Equal
+    /// versions mean the same registry, so results derived from it can be reused.
+    pub async fn registry_version(&self) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT CAST(COALESCE(MAX(\"id\"), 0) AS BIGINT) FROM \"imports\"")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
     }
 
     /// Number of records in a layer.

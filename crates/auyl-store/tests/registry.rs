@@ -144,6 +144,19 @@ async fn every_layer_round_trips_on_both_backends() {
             let back = store.load(layer).await.unwrap();
             assert_eq!(back, vec![rec.clone()], "{} {layer}", db.backend);
         }
+        // Typed: every record filed under its kind, only the layers asked for.
+        let typed = store.load_layers(&Layer::ALL).await.unwrap();
+        let mut want = auyl_model::RegistryLayers::default();
+        for layer in Layer::ALL {
+            for rec in sample().into_iter().filter(|r| r.layer() == layer) {
+                want.push(rec);
+            }
+        }
+        assert_eq!(typed, want, "{}", db.backend);
+        assert!(!typed.settlements.is_empty() && !typed.nodes.is_empty());
+        let some = store.load_layers(&[Layer::Power]).await.unwrap();
+        assert_eq!(some.power, want.power);
+        assert!(some.settlements.is_empty() && some.nodes.is_empty());
         store.close().await;
     }
 }
@@ -154,6 +167,7 @@ async fn reimport_is_idempotent_and_dry_run_writes_nothing() {
         let store = Store::open(&db.url).await.unwrap();
         let recs = sample();
         let settlement = recs[0].clone();
+        assert_eq!(store.registry_version().await.unwrap(), 0);
         let d = store
             .import(
                 Layer::Settlements,
@@ -174,6 +188,8 @@ async fn reimport_is_idempotent_and_dry_run_writes_nothing() {
             "{}",
             db.backend
         );
+        // A dry run leaves the registry's version; every write moves it.
+        assert_eq!(store.registry_version().await.unwrap(), 0);
 
         store
             .import(
@@ -197,6 +213,7 @@ async fn reimport_is_idempotent_and_dry_run_writes_nothing() {
             "{}",
             db.backend
         );
+        assert_eq!(store.registry_version().await.unwrap(), 2, "{}", db.backend);
 
         let mut v = settlement.to_values();
         v[Layer::Settlements.field_index("population").unwrap()] = Value::Integer(49_000);

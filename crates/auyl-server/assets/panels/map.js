@@ -23,6 +23,10 @@ let mapReady = null;
 let regions = null;
 let shown = EMPTY;
 
+// Other panels' claims on map clicks: a guard returning true has handled the click (a network
+// element picked, a point chosen), so the settlement under it is not opened.
+export const clickGuards = [];
+
 // Test and debugging hook: what the map holds.
 window.auylMap = { get map() { return map; }, get settlements() { return shown.features.length; } };
 
@@ -122,7 +126,10 @@ export function ensureMap() {
       tip.style.top = `${e.point.y + 12}px`;
     });
     map.on('mouseleave', 'settlements', () => { map.getCanvas().style.cursor = ''; tip.hidden = true; });
-    map.on('click', 'settlements', (e) => { location.hash = `#/settlement/${encodeURIComponent(e.features[0].properties.id)}`; });
+    map.on('click', 'settlements', (e) => {
+      if (clickGuards.some((g) => g(e))) return;
+      location.hash = `#/settlement/${encodeURIComponent(e.features[0].properties.id)}`;
+    });
     map.on('load', async () => {
       regions = await api('/api/regions');
       map.getSource('regions').setData(regions);

@@ -423,3 +423,87 @@ test('plans are listed and compared, and the settlement page shows the plan read
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the resilience map: clicking an element shows what fails, and the heat map of people at risk', async () => {
+  const { page, context, errors } = await newPage('en');
+  await login(page, 'ministry_analyst');
+  await mapState(page);
+  await page.click('#nav a[data-panel=resilience]');
+  // The national network is analysed on first use: allow for it.
+  await page.waitForSelector('[data-panel=resilience][data-ready=true]', { timeout: 180000 });
+  const sum = await apiJson(page, '/api/resilience/latest');
+  assert.equal(await page.textContent('[data-testid=res-single-points]'), sum.totals.single_points.toLocaleString('en-GB'));
+  // The ranked table is the API's ranking.
+  const spof = await apiJson(page, '/api/resilience/latest/spof?limit=15');
+  const rows = await page.$$eval('[data-testid=res-spof] tbody tr', (trs) => trs.map((tr) => tr.dataset.element));
+  assert.deepEqual(rows, spof.impacts.map((i) => i.id));
+  // The network is drawn, and so is the heat map of people at risk, with its legend.
+  await page.waitForFunction(() => window.auylMap.map.querySourceFeatures('res-elements').length > 0);
+  const heat = await page.evaluate(() => {
+    const m = window.auylMap.map;
+    return { visible: m.getLayoutProperty('res-heat', 'visibility'), atRisk: m.querySourceFeatures('res-settlements').filter((f) => f.properties.at_risk).length };
+  });
+  assert.equal(heat.visible, 'visible');
+  assert.ok(heat.atRisk > 0, JSON.stringify(heat));
+  assert.equal(await page.textContent('[data-testid=res-heat-legend]'), DICT.en['res.heat_worst']);
+  await shot(page, 'resilience-national');
+  // The worst node that cuts people off: go there and click it on the map.
+  const nodes = await apiJson(page, '/api/resilience/latest/spof?limit=1000');
+  const target = nodes.impacts.find((i) => i.role === 'node' && !i.core && i.people > 0);
+  assert.ok(target, 'a node whose failure cuts people off');
+  await page.evaluate(([lon, lat]) => window.auylMap.map.jumpTo({ center: [lon, lat], zoom: 12 }), [target.lon_deg, target.lat_deg]);
+  await page.waitForFunction((id) => {
+    const m = window.auylMap.map;
+    return m.loaded() && !m.isMoving() && m.queryRenderedFeatures({ layers: ['res-nodes'] }).some((f) => f.properties.id === id);
+  }, target.id, { timeout: 30000 });
+  const at = await page.evaluate(([lon, lat]) => {
+    const m = window.auylMap.map;
+    const p = m.project([lon, lat]);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, [target.lon_deg, target.lat_deg]);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForSelector('[data-testid=res-element][data-element]');
+  // The element under the pointer: the target, or one at the same place cutting as many off.
+  const picked = await page.getAttribute('[data-testid=res-element]', 'data-element');
+  const impact = await apiJson(page, `/api/resilience/latest/element?id=${encodeURIComponent(picked)}`);
+  assert.equal(impact.element.people, target.people, `picked ${picked} for ${target.id}`);
+  if (picked !== target.id) {
+    assert.ok(Math.abs(impact.element.lon_deg - target.lon_deg) < 1e-3 && Math.abs(impact.element.lat_deg - target.lat_deg) < 1e-3, `${picked} is not at ${target.id}`);
+  }
+  assert.equal(await page.getAttribute('[data-testid=res-element]', 'data-settlements'), String(impact.element.settlements));
+  const facts = await page.textContent('[data-testid=res-element-facts]');
+  assert.ok(facts.includes(target.people.toLocaleString('en-GB')), facts);
+  const listed = await page.$$eval('[data-testid=res-cut-list] li', (lis) => lis.map((li) => li.dataset.settlement));
+  assert.deepEqual(listed, impact.settlements_cut_off.slice(0, 30).map((s) => s.settlement_id));
+  // The settlements cut off are ringed on the map: each ring drawn is one of them.
+  await page.waitForFunction(() => window.auylMap.map.queryRenderedFeatures({ layers: ['res-cut'] }).length > 0);
+  const ringed = await page.evaluate(() => window.auylMap.map.queryRenderedFeatures({ layers: ['res-cut'] }).map((f) => f.properties.id));
+  const cutIds = new Set(impact.settlements_cut_off.map((s) => s.settlement_id));
+  assert.ok(ringed.every((id) => cutIds.has(id)), `${ringed} ⊄ cut off`);
+  // Clicking the element did not open the settlement under it.
+  assert.match(page.url(), /#\/resilience/);
+  await shot(page, 'resilience-element');
+  // A settlement it cuts off: its page lists the single failures that cut it off, worst first.
+  const victim = impact.settlements_cut_off[0].settlement_id;
+  const failures = (await apiJson(page, `/api/resilience/latest/settlements/${encodeURIComponent(victim)}`)).failures;
+  assert.ok(failures.some((f) => f.id === picked), `${picked} cuts ${victim} off`);
+  await page.goto(`${BASE}#/settlement/${encodeURIComponent(victim)}`);
+  await page.waitForSelector('[data-testid=res-settlement] tbody tr');
+  const firstFailure = await page.textContent('[data-testid=res-settlement] tbody tr td');
+  assert.equal(firstFailure, failures[0].id);
+  // Back on the panel: a 12-hour power cut over a region, as the API computes it.
+  await page.click('#nav a[data-panel=resilience]');
+  await page.waitForSelector('[data-panel=resilience][data-ready=true]', { timeout: 60000 });
+  const code = await page.$eval('[data-testid=res-scenario-region]', (s) => s.value);
+  await page.fill('[data-testid=res-scenario-hours]', '12');
+  await page.click('[data-testid=res-scenario-run]');
+  await page.waitForSelector('[data-testid=res-scenario-summary]', { timeout: 60000 });
+  const want = await apiSend(page, '/api/resilience/latest/scenario', 'POST', { kind: 'power', hours: 12, area: { code } });
+  assert.equal(want.status, 200);
+  const said = await page.textContent('[data-testid=res-scenario-summary]');
+  assert.ok(said.includes(want.body.result.people_cut_off.toLocaleString('en-GB')), `${said} / ${want.body.result.people_cut_off}`);
+  await shot(page, 'resilience-power-cut');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
