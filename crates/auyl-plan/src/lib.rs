@@ -11,16 +11,18 @@
 //!    Steiner forests over the road graph, LTE from existing or new masts (ITM over the DEM, or
 //!    Hata without one), point-to-point microwave chains that pass the Fresnel check, satellite;
 //! 3. the choice: a greedy baseline, then a mixed-integer programme solved by HiGHS, region by
-//!    region in `min_cost` (regions are independent by construction); in `max_people`
-//!    (lexicographic: most people-years, then least NPC) the national model is solved whole
-//!    when it has at most [`SolveOptions::max_national_columns`] columns, else by region with
-//!    each year's budget and the build capacities shared out as the national LP relaxation
-//!    uses them (the LP bounds the reported gap) and the remainder spent greedily;
+//!    region in `min_cost` (regions are independent by construction); in `max_people` (most
+//!    people-years, then least NPC) the LP relaxation of the national model bounds the
+//!    people-years, and the national MIP is solved whole when small
+//!    ([`SolveOptions::max_exact_columns`]), else the LP is rounded and repaired by a small MIP
+//!    (details in the private `max_people` module); only a model above
+//!    [`SolveOptions::max_national_columns`] is solved region by region;
 //! 4. phasing (`min_cost`: by people per dollar within the build capacities and budgets), cost
 //!    attribution (shared trenches and masts split by people), reasons and assumptions.
 
 mod candidates;
 pub mod infra;
+mod max_people;
 mod output;
 pub mod scenario;
 mod solve;
@@ -65,8 +67,13 @@ pub struct SolveOptions<'a> {
     pub mip_rel_gap: f64,
     /// Solver threads.
     pub threads: u32,
-    /// `max_people`: largest national model solved whole, columns.
+    /// `max_people`: largest national model (columns over the plan years, settlements with
+    /// people only) whose LP relaxation is solved for the bound and rounded; above it the
+    /// regions are solved apart (a fallback, said so in the plan's method).
     pub max_national_columns: usize,
+    /// `max_people`: largest national model solved whole as a MIP (most people-years, then
+    /// least NPC); above it the LP relaxation is rounded and repaired by a smaller MIP.
+    pub max_exact_columns: usize,
     /// Keep at most this many covering sites per settlement (best path loss first; its own
     /// centre site is always kept).
     pub max_sites_per_settlement: usize,
@@ -85,7 +92,8 @@ impl Default for SolveOptions<'static> {
             time_limit_s: 50.0,
             mip_rel_gap: 0.005,
             threads: 1,
-            max_national_columns: 60_000,
+            max_national_columns: 1_000_000,
+            max_exact_columns: 5_000,
             max_sites_per_settlement: 6,
             routing_budget: &Unlimited,
             reroute_fibre: true,

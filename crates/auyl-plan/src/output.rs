@@ -3,7 +3,7 @@
 
 use crate::candidates::{Candidates, Chain, SiteBackhaul};
 use crate::scenario::{Mode, Scenario};
-use crate::solve::{self, Choice, Limits, Objective, Selection};
+use crate::solve::{self, Choice, Objective, Selection};
 use crate::{PlanError, PlanInputs, Progress, SolveOptions};
 use auyl_model::{
     Backhaul, Id, OrgKind, Plan, PlanTotals, PlannedHop, PlannedRoute, PlannedSite, PowerSupply,
@@ -24,7 +24,12 @@ pub(crate) struct Solved {
 }
 
 /// Score of `max_people`: people connected summed over the plan years.
-fn people_years(c: &Candidates, sc: &Scenario, sel: &Selection, targets: &[usize]) -> f64 {
+pub(crate) fn people_years(
+    c: &Candidates,
+    sc: &Scenario,
+    sel: &Selection,
+    targets: &[usize],
+) -> f64 {
     let end = sc.target_year;
     targets
         .iter()
@@ -35,7 +40,7 @@ fn people_years(c: &Candidates, sc: &Scenario, sel: &Selection, targets: &[usize
 }
 
 /// Discounted NPC (each element from its build year) of the elements of some regions.
-fn region_dnpc(c: &Candidates, sel: &Selection, regions: &[usize]) -> f64 {
+pub(crate) fn region_dnpc(c: &Candidates, sel: &Selection, regions: &[usize]) -> f64 {
     let mut total = 0.0;
     for &r in regions {
         let reg = &c.regions[r];
@@ -82,7 +87,12 @@ fn region_npc(c: &Candidates, sel: &Selection, regions: &[usize]) -> f64 {
     total
 }
 
-fn copy_regions(c: &Candidates, from: &Selection, to: &mut Selection, regions: &[usize]) {
+pub(crate) fn copy_regions(
+    c: &Candidates,
+    from: &Selection,
+    to: &mut Selection,
+    regions: &[usize],
+) {
     for &r in regions {
         let reg = &c.regions[r];
         for &t in &reg.targets {
@@ -98,7 +108,7 @@ fn copy_regions(c: &Candidates, from: &Selection, to: &mut Selection, regions: &
 }
 
 /// Drops built elements nobody uses (a solver stopped early may leave some).
-fn prune(c: &Candidates, sel: &mut Selection) {
+pub(crate) fn prune(c: &Candidates, sel: &mut Selection) {
     let mut seg_used = vec![false; c.segments.len()];
     let mut site_used = vec![false; c.sites.len()];
     for (t, ch) in sel.choice.iter().enumerate() {
@@ -148,7 +158,9 @@ pub(crate) fn choose(
     progress(Progress::stage("greedy", 0, 1));
     let (sel, greedy_npc, gap, method, late) = match sc.mode {
         Mode::MinCost => min_cost(c, inputs, sc, opts, progress, optimise, &regions, &mut log)?,
-        Mode::MaxPeople => max_people(c, inputs, sc, opts, progress, optimise, &regions, &mut log)?,
+        Mode::MaxPeople => crate::max_people::max_people(
+            c, inputs, sc, opts, progress, optimise, &regions, &mut log,
+        )?,
     };
     let solve_s = match (started, now()) {
         (Some(a), Some(b)) if optimise => Some(b - a),
@@ -181,19 +193,19 @@ pub(crate) fn choose(
 
 /// What the HiGHS runs of a plan reported.
 #[derive(Default)]
-struct SolveLog {
+pub(crate) struct SolveLog {
     statuses: BTreeMap<String, usize>,
     largest: (usize, usize),
 }
 
 impl SolveLog {
-    fn record(&mut self, res: &solve::MipOutcome) {
+    pub(crate) fn record(&mut self, res: &solve::MipOutcome) {
         *self.statuses.entry(res.status.clone()).or_default() += 1;
         self.largest = self.largest.max((res.columns, res.rows));
     }
 }
 
-type Chosen = (Selection, f64, Option<f64>, String, usize);
+pub(crate) type Chosen = (Selection, f64, Option<f64>, String, usize);
 
 /// `min_cost`: the MIP region by region (exact: nothing crosses a region border), then phasing;
 /// the plan is never dearer than the phased greedy baseline.
@@ -230,13 +242,13 @@ fn min_cost(
             late,
         ));
     }
-    let total_cols = solve::column_count(c, regions, 1).max(1);
+    let total_cols = solve::column_count(c, regions, 1, false).max(1);
     let mut out = Selection::empty(c);
     let (mut sum_obj, mut sum_bound) = (0.0, 0.0);
     let mut kept_greedy = 0;
     for (i, &r) in regions.iter().enumerate() {
         progress(Progress::stage("mip", i, regions.len()));
-        let cols = solve::column_count(c, &[r], 1);
+        let cols = solve::column_count(c, &[r], 1, false);
         let limit = opts.time_limit_s * cols as f64 / total_cols as f64;
         let res = solve::solve_mip(
             c,
@@ -245,7 +257,8 @@ fn min_cost(
             &[r],
             None,
             Objective::MinCost,
-            false,
+            solve::Relax::No,
+            None,
             None,
             limit.max(0.5),
             opts,
@@ -301,427 +314,6 @@ fn min_cost(
     }
     let late = late_of(&out);
     Ok((out, greedy_npc, gap, method, late))
-}
-
-/// Integer people-years of the targets' people, as the MIP counts them.
-fn people_years_all(c: &Candidates, sc: &Scenario, sel: &Selection) -> f64 {
-    let all: Vec<usize> = (0..c.targets.len()).collect();
-    people_years(c, sc, sel, &all)
-}
-
-/// Lexicographic `max_people` over `regions`: most people-years, then least discounted NPC at
-/// those people-years. Returns the selection (if any) and the upper bound on people-years.
-#[allow(clippy::too_many_arguments)]
-fn lexicographic(
-    c: &Candidates,
-    inputs: &PlanInputs<'_>,
-    sc: &Scenario,
-    opts: &SolveOptions<'_>,
-    regions: &[usize],
-    limits: &Limits,
-    core: Option<&[bool]>,
-    time_s: f64,
-    log: &mut SolveLog,
-) -> Result<(Option<Selection>, f64), PlanError> {
-    let targets: Vec<usize> = regions
-        .iter()
-        .flat_map(|&r| c.regions[r].targets.iter().copied())
-        .collect();
-    let first = solve::solve_mip(
-        c,
-        inputs,
-        sc,
-        regions,
-        Some(limits),
-        Objective::MaxPeople,
-        false,
-        core,
-        (0.6 * time_s).max(0.3),
-        opts,
-    )?;
-    log.record(&first);
-    // The objective is people-years minus a tie-break worth less than half of one, and
-    // people-years are whole numbers.
-    let bound = if first.bound.is_finite() {
-        (first.bound + 0.5).floor()
-    } else {
-        f64::NAN
-    };
-    let Some(mut s1) = first.selection else {
-        return Ok((None, bound));
-    };
-    prune(c, &mut s1);
-    let p1 = people_years(c, sc, &s1, &targets);
-    if p1 <= 0.0 {
-        return Ok((Some(s1), bound));
-    }
-    let second = solve::solve_mip(
-        c,
-        inputs,
-        sc,
-        regions,
-        Some(limits),
-        Objective::MinCostAtPeople(p1),
-        false,
-        core,
-        (0.4 * time_s).max(0.2),
-        opts,
-    )?;
-    log.record(&second);
-    if let Some(mut s2) = second.selection {
-        prune(c, &mut s2);
-        if people_years(c, sc, &s2, &targets) >= p1 - 1e-9 && s2.npc(c) <= s1.npc(c) {
-            return Ok((Some(s2), bound));
-        }
-    }
-    Ok((Some(s1), bound))
-}
-
-/// An upper bound on the people-years of any plan: with each year's budget priced (people-years
-/// per USD) and the build capacities dropped, the regions separate; the sum of their LP values
-/// plus the prices times the budgets bounds the MIP (weak duality). Each year's price starts at
-/// the people-years per budget dollar the greedy baseline gets in that year and moves
-/// multiplicatively on its subgradient (budget the LPs use against the budget); the least bound
-/// is kept. Returns the bound (NaN when no step finished) and the steps taken.
-#[allow(clippy::too_many_arguments)]
-fn lagrangian_bound(
-    c: &Candidates,
-    inputs: &PlanInputs<'_>,
-    sc: &Scenario,
-    opts: &SolveOptions<'_>,
-    regions: &[usize],
-    greedy: &Selection,
-    time_s: f64,
-    log: &mut SolveLog,
-) -> Result<(f64, usize), PlanError> {
-    // A fixed number of steps, whatever the clock says, so that the same inputs give the same
-    // bound (the LPs solve well inside their limits).
-    const STEPS: usize = 5;
-    let years = sc.years();
-    let ny = years.len().min(solve::MAX_PLAN_YEARS);
-    let budgets: Vec<f64> = years.iter().map(|&y| sc.budget_usd(y)).collect();
-    let total_cols = solve::column_count(c, regions, ny).max(1);
-    let mut price = [0.0f64; solve::MAX_PLAN_YEARS];
-    for (yi, &y) in years.iter().enumerate().take(ny) {
-        let py: f64 = greedy
-            .choice
-            .iter()
-            .enumerate()
-            .filter_map(|(t, ch)| {
-                ch.filter(|&(_, yy)| yy == y)
-                    .map(|_| c.targets[t].people as f64 * (ny - yi) as f64)
-            })
-            .sum();
-        price[yi] = py.max(1.0) / budgets[yi].max(1.0);
-    }
-    let mut best = f64::INFINITY;
-    let mut steps = 0;
-    for step in 0..STEPS {
-        let mut total = 0.0;
-        let mut used = vec![0.0; ny];
-        let mut ok = true;
-        for &r in regions {
-            let cols = solve::column_count(c, &[r], ny);
-            // At least 5 s each: a region LP is small, but the machine may be shared.
-            let limit = (time_s / STEPS as f64 * cols as f64 / total_cols as f64).max(5.0);
-            let res = solve::solve_mip(
-                c,
-                inputs,
-                sc,
-                &[r],
-                None,
-                Objective::Lagrangian(price),
-                true,
-                None,
-                limit,
-                opts,
-            )?;
-            log.record(&res);
-            match &res.lp_use {
-                Some(u) => {
-                    total += res.objective;
-                    for (&(_, yi), v) in &u.budget {
-                        if yi < ny {
-                            used[yi] += v;
-                        }
-                    }
-                }
-                None => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if !ok {
-            break;
-        }
-        steps += 1;
-        let value = total + (0..ny).map(|yi| price[yi] * budgets[yi]).sum::<f64>();
-        best = best.min(value);
-        // Smaller steps as it goes.
-        let alpha = 0.8 / (1.0 + step as f64 * 0.5);
-        for yi in 0..ny {
-            let ratio = if budgets[yi] <= 0.0 {
-                4.0
-            } else if used[yi] <= 0.0 {
-                0.25
-            } else {
-                (used[yi] / budgets[yi]).clamp(0.25, 4.0)
-            };
-            price[yi] *= ratio.powf(alpha);
-        }
-    }
-    Ok((
-        if best.is_finite() {
-            best.floor()
-        } else {
-            f64::NAN
-        },
-        steps,
-    ))
-}
-
-/// A region's share of the shared limits, from how a solution (the greedy baseline) uses them.
-/// Finite build capacities are shared by whole settlements (largest remainder).
-fn lp_shares(
-    c: &Candidates,
-    sc: &Scenario,
-    national: &Limits,
-    lp: &solve::LpUse,
-    regions: &[usize],
-) -> BTreeMap<usize, Limits> {
-    let ny = national.budget_usd.len();
-    let mut out: BTreeMap<usize, Limits> = regions
-        .iter()
-        .map(|&r| {
-            let budget_usd = (0..ny)
-                .map(|yi| lp.budget.get(&(r, yi)).copied().unwrap_or(0.0) * (1.0 + 1e-9))
-                .collect();
-            (
-                r,
-                Limits {
-                    budget_usd,
-                    pool_cap: BTreeMap::new(),
-                    regional: true,
-                },
-            )
-        })
-        .collect();
-    let pools: std::collections::BTreeSet<&String> = lp.pools.keys().map(|k| &k.0).collect();
-    for pool in pools {
-        if solve::capacity_of(sc, pool).is_infinite() {
-            continue;
-        }
-        for yi in 0..ny {
-            let cap = national.operator_cap(sc, pool, yi);
-            let used: Vec<(usize, f64)> = regions
-                .iter()
-                .map(|&r| {
-                    (
-                        r,
-                        lp.pools.get(&(pool.clone(), r, yi)).copied().unwrap_or(0.0),
-                    )
-                })
-                .collect();
-            let total: f64 = used.iter().map(|x| x.1).sum();
-            let mut whole: Vec<(usize, f64, f64)> = used
-                .iter()
-                .map(|&(r, u)| (r, (u + 1e-6).floor(), u - (u + 1e-6).floor()))
-                .collect();
-            let mut left =
-                ((total.min(cap) + 1e-6).floor() - whole.iter().map(|x| x.1).sum::<f64>()).max(0.0);
-            whole.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-            for w in &mut whole {
-                if left >= 1.0 && w.2 > 1e-6 {
-                    w.1 += 1.0;
-                    left -= 1.0;
-                }
-            }
-            for (r, n, _) in whole {
-                if let Some(l) = out.get_mut(&r) {
-                    l.pool_cap
-                        .entry(pool.clone())
-                        .or_insert_with(|| vec![0.0; ny])[yi] = n;
-                }
-            }
-        }
-    }
-    let _ = c;
-    out
-}
-
-/// `max_people`: the national model when it is small enough, else the regions with the shared
-/// budget and capacities split as the national LP relaxation uses them (its value bounds the
-/// gap), then what is left of each year spent greedily; never fewer people-years than the
-/// greedy baseline.
-#[allow(clippy::too_many_arguments)]
-fn max_people(
-    c: &Candidates,
-    inputs: &PlanInputs<'_>,
-    sc: &Scenario,
-    opts: &SolveOptions<'_>,
-    progress: &dyn Fn(Progress),
-    optimise: bool,
-    regions: &[usize],
-    log: &mut SolveLog,
-) -> Result<Chosen, PlanError> {
-    let all_targets: Vec<usize> = (0..c.targets.len()).collect();
-    let national = Limits::national(sc);
-    let greedy =
-        solve::greedy_max_people(c, inputs, sc, &all_targets, &national, Selection::empty(c));
-    progress(Progress::stage("greedy", 1, 1));
-    let greedy_npc = greedy.npc(c);
-    if !optimise {
-        return Ok((
-            greedy,
-            greedy_npc,
-            None,
-            "greedy baseline (no solver)".to_string(),
-            0,
-        ));
-    }
-    let basis = format!(
-        "budget basis {}",
-        match sc.finance.budget_basis {
-            crate::BudgetBasis::WholeLife =>
-                "whole_life (capex + opex and replacements over the horizon, charged in the build year)",
-            crate::BudgetBasis::Capex => "capex (opex paid from elsewhere)",
-        }
-    );
-    let ny = sc.years().len();
-    let total_cols = solve::column_count(c, regions, ny).max(1);
-    let time = opts.time_limit_s;
-    let (sel, bound, mut method) = if total_cols <= opts.max_national_columns {
-        progress(Progress::stage("mip", 0, 1));
-        let (sel, bound) = lexicographic(c, inputs, sc, opts, regions, &national, None, time, log)?;
-        progress(Progress::stage("mip", 1, 1));
-        (
-            sel.unwrap_or_else(|| Selection::empty(c)),
-            bound,
-            format!(
-                "highs MIP (national model, phased by year; most people-years, then least NPC at \
-                 those people-years; {basis})"
-            ),
-        )
-    } else {
-        progress(Progress::stage("mip", 0, regions.len() + 1));
-        let (bound, iterations) =
-            lagrangian_bound(c, inputs, sc, opts, regions, &greedy, 0.35 * time, log)?;
-        // Columns only for the settlements the greedy connects and as many again of the best
-        // others by people per stand-alone charge (plus 50 per region).
-        let core = solve::core_targets(c, sc, &greedy, 50 * regions.len());
-        // Each region gets what the greedy baseline spends and builds there, so its MIP starts
-        // from a share it can at least match; what it saves goes back to the national pot.
-        let usage = solve::usage(c, inputs, sc, &greedy);
-        let shares = lp_shares(c, sc, &national, &usage, regions);
-        let rest = (time - 0.35 * time).max(0.0);
-        // With a clock, the time a region leaves unused passes on to the regions after it.
-        let region_start = opts.clock.map(|f| f());
-        let mut cols_done = 0usize;
-        let mut out = Selection::empty(c);
-        let mut kept_greedy = 0usize;
-        for (i, &r) in regions.iter().enumerate() {
-            progress(Progress::stage("mip", i + 1, regions.len() + 1));
-            let cols = solve::column_count(c, &[r], ny);
-            let limit = match (region_start, opts.clock) {
-                (Some(t0), Some(f)) => {
-                    let left = (rest - (f() - t0)).max(0.0);
-                    left * cols as f64 / (total_cols - cols_done).max(1) as f64
-                }
-                _ => rest * cols as f64 / total_cols as f64,
-            };
-            cols_done += cols;
-            let Some(lim) = shares.get(&r) else { continue };
-            let targets = &c.regions[r].targets;
-            let g_score = people_years(c, sc, &greedy, targets);
-            let best = match lexicographic(
-                c,
-                inputs,
-                sc,
-                opts,
-                &[r],
-                lim,
-                Some(&core),
-                limit.max(0.5),
-                log,
-            )? {
-                (Some(s), _)
-                    if people_years(c, sc, &s, targets) > g_score + 1e-9
-                        || (people_years(c, sc, &s, targets) >= g_score - 1e-9
-                            && region_dnpc(c, &s, &[r]) <= region_dnpc(c, &greedy, &[r])) =>
-                {
-                    s
-                }
-                _ => {
-                    kept_greedy += 1;
-                    greedy.clone()
-                }
-            };
-            copy_regions(c, &best, &mut out, &[r]);
-        }
-        let how = format!(
-            "each region gets the budget and build capacity of each year that the greedy \
-             baseline uses there; the greedy region is kept in {kept_greedy} of {} regions where \
-             the solver's incumbent was not better; each region's model has columns only for \
-             the {} settlements the greedy connects or that come next by people per stand-alone \
-             charge; the bound is Lagrangian (budgets priced out, capacities dropped, region LPs \
-             over every settlement; best of {iterations} prices{})",
-            regions.len(),
-            core.iter().filter(|&&x| x).count(),
-            if bound.is_finite() {
-                ""
-            } else {
-                ": no LP finished in its time, gap unknown"
-            }
-        );
-        // What the regions left of each year's budget and capacity, spent greedily.
-        let out = solve::greedy_max_people(c, inputs, sc, &all_targets, &national, out);
-        progress(Progress::stage("mip", regions.len() + 1, regions.len() + 1));
-        (
-            out,
-            bound,
-            format!(
-                "highs MIP by region ({} regions; the national model has {total_cols} columns, \
-                 above {}: {how}; what the regions leave of a year's budget is spent greedily; \
-                 most people-years, then least NPC at those people-years; {basis})",
-                regions.len(),
-                opts.max_national_columns
-            ),
-        )
-    };
-    let score = people_years_all(c, sc, &sel);
-    let g_score = people_years_all(c, sc, &greedy);
-    let mip_better =
-        score > g_score + 1e-9 || (score >= g_score - 1e-9 && sel.npc(c) <= greedy_npc);
-    let (sel, score) = if mip_better {
-        (sel, score)
-    } else {
-        method.push_str("; the greedy baseline was better and is kept");
-        (greedy, g_score)
-    };
-    let gap = if bound.is_finite() && score > 0.0 {
-        Some(((bound - score) / score).max(0.0))
-    } else if score <= 0.0 && bound.is_finite() && bound <= 0.0 {
-        Some(0.0)
-    } else {
-        None
-    };
-    method.push_str(&format!(
-        "; {score:.0} people-years (greedy baseline {g_score:.0}, {:+.2} %), upper bound {}",
-        if g_score > 0.0 {
-            100.0 * (score / g_score - 1.0)
-        } else {
-            0.0
-        },
-        if bound.is_finite() {
-            format!("{bound:.0}")
-        } else {
-            "unknown".to_string()
-        }
-    ));
-    let mut sel = sel;
-    prune(c, &mut sel);
-    Ok((sel, greedy_npc, gap, method, 0))
 }
 
 fn money(v: f64) -> String {

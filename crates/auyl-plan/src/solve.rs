@@ -39,7 +39,7 @@ use highs::{Col, HighsModelStatus, RowProblem, Sense};
 use std::collections::BTreeMap;
 
 /// What a target gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Choice {
     /// Its own option (index into `Candidates::own[t]`).
     Own(usize),
@@ -471,6 +471,62 @@ pub(crate) fn greedy_max_people(
     sel
 }
 
+/// Adds `picks` (target, choice, year index), in order, to `sel` where each still fits: the
+/// year's budget and the pool's build capacity under `limits` (after what `sel` already
+/// spends), the site's capacity, and what it needs built no later (a new site takes its
+/// cheapest backhaul). Returns the selection and how many picks were added.
+pub(crate) fn add_picks(
+    c: &Candidates,
+    inputs: &crate::PlanInputs<'_>,
+    sc: &Scenario,
+    limits: &Limits,
+    start: Selection,
+    picks: &[(usize, Choice, usize)],
+) -> (Selection, usize) {
+    let basis = sc.finance.budget_basis;
+    let years = sc.years();
+    let mut sel = start;
+    let mut load = sel.site_loads(c);
+    let spent = sel.charge_by_year(c, basis);
+    let mut budget: Vec<f64> = years
+        .iter()
+        .enumerate()
+        .map(|(yi, y)| limits.budget_usd[yi] - spent.get(y).copied().unwrap_or(0.0))
+        .collect();
+    let mut used_ops: BTreeMap<(String, i32), f64> = BTreeMap::new();
+    for (t, ch) in sel.choice.iter().enumerate() {
+        if let Some((ch, y)) = ch {
+            *used_ops
+                .entry((capacity_key(c, inputs, sc, t, *ch), *y))
+                .or_default() += 1.0;
+        }
+    }
+    let mut added = 0;
+    for &(t, ch, yi) in picks {
+        let Some(&year) = years.get(yi) else { continue };
+        if sel.choice[t].is_some() {
+            continue;
+        }
+        let key = capacity_key(c, inputs, sc, t, ch);
+        let used = used_ops.get(&(key.clone(), year)).copied().unwrap_or(0.0);
+        if used + 1.0 > limits.operator_cap(sc, &key, yi) + 1e-9 {
+            continue;
+        }
+        let Some(m) = marginal(c, &sel, &load, t, ch, year) else {
+            continue;
+        };
+        let cost = charge(basis, m.capex, m.npc);
+        if cost > budget[yi] + 1e-6 {
+            continue;
+        }
+        budget[yi] -= cost;
+        *used_ops.entry((key, year)).or_default() += 1.0;
+        apply(c, &mut sel, &mut load, t, ch, m.variant, year);
+        added += 1;
+    }
+    (sel, added)
+}
+
 /// Most plan years a scenario may span (`target_year − base_year ≤ 30`).
 pub(crate) const MAX_PLAN_YEARS: usize = 31;
 
@@ -590,6 +646,35 @@ pub(crate) struct MipOutcome {
     /// For an LP relaxation: budget charge per (region, year index) and settlements per
     /// (region, pool, year index) of its solution.
     pub lp_use: Option<LpUse>,
+    /// For an LP relaxation solved to a vertex ([`Relax::Vertex`]): its solution per target
+    /// and the prices of the budget rows.
+    pub lp: Option<LpSolution>,
+}
+
+/// Whether a model is solved as a MIP or as its LP relaxation, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Relax {
+    /// The mixed-integer programme.
+    No,
+    /// The LP relaxation by the interior point method without crossover: only its value and
+    /// how it uses the budgets are read.
+    Interior,
+    /// The LP relaxation solved to a basic (vertex) solution, whose values and budget prices
+    /// guide a rounding.
+    Vertex,
+}
+
+/// An LP relaxation's solution, per target.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LpSolution {
+    /// The targets' columns with a positive value: (choice, year index, value).
+    pub support: BTreeMap<usize, Vec<(Choice, usize, f64)>>,
+    /// Dual price of each year's budget row, objective units per USD (0 without a row).
+    pub budget_price: Vec<f64>,
+    /// Per target of the model: the least share of its people-years that one of its columns
+    /// lacks to enter the solution (|reduced cost| / people-years of the column; 0 in the
+    /// support). Small shares are the settlements the LP nearly connects.
+    pub shortfall: BTreeMap<usize, f64>,
 }
 
 /// How an LP solution uses the shared limits, per region.
@@ -607,18 +692,40 @@ struct Cols {
     assign: BTreeMap<(usize, usize), Vec<usize>>,
 }
 
-/// Counts the columns a MIP over `regions` would have (before dominated options are dropped).
-pub(crate) fn column_count(c: &Candidates, regions: &[usize], n_years: usize) -> usize {
+/// Counts the columns a MIP over `regions` would have (before dominated options are dropped);
+/// `with_people` counts only the settlements with people (a budget-limited model gives the
+/// others no column) and the segments and sites they can use.
+pub(crate) fn column_count(
+    c: &Candidates,
+    regions: &[usize],
+    n_years: usize,
+    with_people: bool,
+) -> usize {
+    let live = |t: usize| !with_people || c.targets[t].people > 0;
     let mut n = 0;
     for &r in regions {
         let reg = &c.regions[r];
-        n += reg.segments.len();
-        for &t in &reg.targets {
+        let mut segs = std::collections::BTreeSet::new();
+        for &t in reg.targets.iter().filter(|&&t| live(t)) {
             n += c.own[t].len();
+            segs.extend(c.path(c.targets[t].fibre_seg.flatten()));
         }
         for &k in &reg.sites {
-            n += c.sites[k].variants.len() + c.sites[k].covers.len();
+            let covers = c.sites[k].covers.iter().filter(|&&(t, _)| live(t)).count();
+            if covers > 0 {
+                n += c.sites[k].variants.len() + covers;
+                for var in &c.sites[k].variants {
+                    if let SiteBackhaul::Fibre { seg, .. } = var.backhaul {
+                        segs.extend(c.path(seg));
+                    }
+                }
+            }
         }
+        n += if with_people {
+            segs.len()
+        } else {
+            reg.segments.len()
+        };
     }
     n * n_years
 }
@@ -669,13 +776,25 @@ pub(crate) fn solve_mip(
     regions: &[usize],
     limits: Option<&Limits>,
     objective: Objective,
-    relax: bool,
+    relax: Relax,
     core: Option<&[bool]>,
+    fixed: Option<&[Option<(Choice, usize)>]>,
     time_limit_s: f64,
     opts: &SolveOptions<'_>,
 ) -> Result<MipOutcome, PlanError> {
+    // Bounds of a target's column: 1 for its fixed choice and year, 0 for its other columns.
+    let fix_bounds = |t: usize, ch: Choice, yi: usize| -> (f64, f64) {
+        match fixed.and_then(|f| f[t]) {
+            Some((fc, fy)) if fc == ch && fy == yi => (1.0, 1.0),
+            Some(_) => (0.0, 0.0),
+            None => (0.0, 1.0),
+        }
+    };
+    let vertex = relax == Relax::Vertex;
+    let relax = relax != Relax::No;
     let phased = objective != Objective::MinCost;
-    let in_core = |t: usize| core.is_none_or(|m| m[t]);
+    // A budget-limited plan gains nothing from a settlement without people: no column.
+    let in_core = |t: usize| core.is_none_or(|m| m[t]) && (!phased || c.targets[t].people > 0);
     let basis = sc.finance.budget_basis;
     let years: Vec<i32> = if phased {
         sc.years()
@@ -699,7 +818,7 @@ pub(crate) fn solve_mip(
             region_of_seg.insert(g, r);
         }
     }
-    if core.is_none() {
+    if core.is_none() && !phased {
         for &r in regions {
             segs.extend(&c.regions[r].segments);
         }
@@ -762,11 +881,12 @@ pub(crate) fn solve_mip(
                    charge_usd: f64,
                    region: usize,
                    yi: usize,
-                   pool: Option<String>| {
+                   pool: Option<String>,
+                   (lo, hi): (f64, f64)| {
         let h = if relax {
-            pb.add_column(w, 0..=1)
+            pb.add_column(w, lo..=hi)
         } else {
-            pb.add_integer_column(w, 0..=1)
+            pb.add_integer_column(w, lo..=hi)
         };
         col_handles.push(h);
         col_charge.push(charge_usd);
@@ -786,6 +906,7 @@ pub(crate) fn solve_mip(
                     region_of_seg[&g],
                     yi,
                     None,
+                    (0.0, 1.0),
                 )
             })
             .collect();
@@ -805,6 +926,7 @@ pub(crate) fn solve_mip(
                         c.targets[t].region,
                         yi,
                         Some(pool.clone()),
+                        fix_bounds(t, Choice::Own(o), yi),
                     )
                 })
                 .collect();
@@ -823,6 +945,7 @@ pub(crate) fn solve_mip(
                         region,
                         yi,
                         None,
+                        (0.0, 1.0),
                     )
                 })
                 .collect();
@@ -839,6 +962,7 @@ pub(crate) fn solve_mip(
                         region,
                         yi,
                         Some(pool.clone()),
+                        fix_bounds(t, Choice::Site(k), yi),
                     )
                 })
                 .collect();
@@ -953,13 +1077,15 @@ pub(crate) fn solve_mip(
         rows += 1;
     }
     // Budgets and build capacities.
+    let mut budget_rows: Vec<Option<usize>> = vec![None; ny];
     if let Some(lim) = limits {
-        for yi in 0..ny {
+        for (yi, budget_row) in budget_rows.iter_mut().enumerate() {
             let r: Vec<(Col, f64)> = (0..col_handles.len())
                 .filter(|&i| col_year[i] == yi && col_charge[i] != 0.0)
                 .map(|i| (h(i), col_charge[i]))
                 .collect();
             pb.add_row(..=lim.budget_usd[yi], r);
+            *budget_row = Some(rows);
             rows += 1;
             let mut by_pool: BTreeMap<&str, Vec<(Col, f64)>> = BTreeMap::new();
             for i in (0..col_handles.len()).filter(|&i| col_year[i] == yi) {
@@ -1006,7 +1132,7 @@ pub(crate) fn solve_mip(
     ] {
         r.map_err(|e| PlanError::Solver(format!("HiGHS refused option {name}: {e:?}")))?;
     }
-    if relax {
+    if relax && !vertex {
         // Only the value and the usage are read: the interior point method without crossover.
         let _ = model.try_set_option("solver", "ipm");
         let _ = model.try_set_option("run_crossover", "off");
@@ -1042,6 +1168,7 @@ pub(crate) fn solve_mip(
         columns: ncols,
         rows,
         lp_use: None,
+        lp: None,
     };
     if status == HighsModelStatus::Infeasible {
         // Only the second stage can be infeasible (its people-years row at the rounding edge).
@@ -1050,7 +1177,9 @@ pub(crate) fn solve_mip(
     let value = solved.objective_value();
     let sol = solved.get_solution();
     let x = sol.columns();
-    if x.len() != ncols || ncols == 0 {
+    // HiGHS stopped before its first incumbent: an infinite objective (and columns that are no
+    // solution).
+    if x.len() != ncols || ncols == 0 || !value.is_finite() {
         return Ok(no_solution(format!("{status_s} (no incumbent)")));
     }
     if relax {
@@ -1073,6 +1202,38 @@ pub(crate) fn solve_mip(
                     .or_default() += x[i];
             }
         }
+        let lp = vertex.then(|| {
+            let mut support: BTreeMap<usize, Vec<(Choice, usize, f64)>> = BTreeMap::new();
+            let mut shortfall: BTreeMap<usize, f64> = BTreeMap::new();
+            let rc = sol.dual_columns();
+            let own = cols.own.iter().map(|(&(t, o), v)| (t, Choice::Own(o), v));
+            let assign = cols
+                .assign
+                .iter()
+                .map(|(&(t, k), v)| (t, Choice::Site(k), v));
+            for (t, ch, v) in own.chain(assign) {
+                for (yi, &i) in v.iter().enumerate() {
+                    let lack = if x[i] > 1e-9 {
+                        support.entry(t).or_default().push((ch, yi, x[i]));
+                        0.0
+                    } else {
+                        rc.get(i).map_or(f64::INFINITY, |r| r.abs()) / people_w(t, yi).max(1.0)
+                    };
+                    let s = shortfall.entry(t).or_insert(f64::INFINITY);
+                    *s = s.min(lack);
+                }
+            }
+            let duals = sol.dual_rows();
+            let budget_price = budget_rows
+                .iter()
+                .map(|r| r.and_then(|r| duals.get(r)).map_or(0.0, |d| d.abs()))
+                .collect();
+            LpSolution {
+                support,
+                budget_price,
+                shortfall,
+            }
+        });
         return Ok(MipOutcome {
             selection: None,
             objective: value,
@@ -1081,6 +1242,7 @@ pub(crate) fn solve_mip(
             columns: ncols,
             rows,
             lp_use: Some(lp_use),
+            lp,
         });
     }
     // The dual bound from HiGHS's relative gap |primal − dual| / |primal|.
@@ -1134,6 +1296,7 @@ pub(crate) fn solve_mip(
         columns: ncols,
         rows,
         lp_use: None,
+        lp: None,
     })
 }
 

@@ -94,7 +94,7 @@ proptest! {
         budget in 0.0f64..3.0e6,
         cap in 1u32..4,
         demand in 0.01f64..0.3,
-        split in any::<bool>(),
+        path in 0usize..3,
     ) {
         let settlements: Vec<Settlement> = places
             .iter()
@@ -122,10 +122,12 @@ proptest! {
         sc.finance.budget_usd_per_year = budget;
         sc.operators.settlements_per_year = BTreeMap::new();
         sc.operators.default_settlements_per_year = cap;
-        // `split`: no national model, so `max_people` goes by region (shares, LP bound, fill).
+        // `max_people` by `path`: 0 the national MIP whole, 1 the national LP rounded and
+        // repaired, 2 the regions apart (shares, Lagrangian bound, fill).
         let opts = SolveOptions {
             mip_rel_gap: 0.0,
-            max_national_columns: if split { 0 } else { 60_000 },
+            max_exact_columns: if path == 0 { 60_000 } else { 0 },
+            max_national_columns: if path == 2 { 0 } else { 60_000 },
             ..SolveOptions::default()
         };
         let p = plan(&inputs, &sc, &opts, &|_| {}).unwrap();
@@ -142,6 +144,8 @@ proptest! {
             prop_assert!(*n <= cap, "{k:?}: {n} > {cap}");
         }
         if max_people {
+            let how = ["solved whole", "LP rounding", "by region"][path];
+            prop_assert!(p.totals.method.contains(how), "{}", p.totals.method);
             for (y, c) in &p.totals.capex_usd_by_year {
                 prop_assert!(*c <= budget + 1e-6, "year {y}: {c} > {budget}");
                 prop_assert!(*y >= sc.base_year && *y <= sc.target_year);
