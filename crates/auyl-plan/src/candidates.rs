@@ -418,7 +418,8 @@ fn power_for(
     }
 }
 
-/// Builds every option. `pops` are the backbone nodes to route from (registry or assumed).
+/// [`build_with`] routing fibre to every target settlement (the tests' entry point).
+#[cfg(test)]
 pub(crate) fn build(
     inputs: &PlanInputs<'_>,
     sc: &Scenario,
@@ -438,8 +439,10 @@ pub(crate) fn build(
     )
 }
 
-/// As [`build`]; with `fibre_terminals` (by settlement index), the fibre forests are routed to
-/// those settlements only (others get fibre only where a route passes their attachment).
+/// Builds every option. `pops` are the backbone nodes to route from (registry or assumed). With
+/// `fibre_terminals` (by settlement index), the fibre forests are routed to those settlements
+/// only (others get fibre only where a route passes their attachment); `None` routes to every
+/// target.
 pub(crate) fn build_with(
     inputs: &PlanInputs<'_>,
     sc: &Scenario,

@@ -274,12 +274,34 @@ fn run(
     } else {
         inputs.nodes.to_vec()
     };
-    let cands = candidates::build(
+    // A budget-limited plan gains nothing by connecting a settlement without people: the fibre
+    // forests of `max_people` are routed to the settlements with people only (the others get
+    // fibre only where a route passes them), which also spares most of the routing.
+    let with_people: Option<Vec<bool>> = (sc.mode == Mode::MaxPeople)
+        .then(|| {
+            inputs
+                .settlements
+                .iter()
+                .map(|s| s.population.as_ref().is_some_and(|p| p.people > 0))
+                .collect::<Vec<bool>>()
+        })
+        .filter(|m| m.iter().any(|&x| x) && !m.iter().all(|&x| x));
+    if let Some(m) = &with_people {
+        notes.push(format!(
+            "max_people: fibre routed to the {} settlements with people only; the {} with no \
+             people recorded (no count, or 0) count 0 people and get fibre only where a route \
+             passes them",
+            m.iter().filter(|&&x| x).count(),
+            m.iter().filter(|&&x| !x).count()
+        ));
+    }
+    let cands = candidates::build_with(
         inputs,
         sc,
         pops.clone(),
         opts.routing_budget,
         opts.max_sites_per_settlement.max(1),
+        with_people.as_deref(),
         progress,
     )?;
     let solved = output::choose(&cands, inputs, sc, opts, progress, optimise)?;

@@ -297,8 +297,8 @@ fn national_model(
 
 /// The settlements free in the repair MIP: those the LP uses but the rounding left out, then
 /// the others not rounded in by how little of their people-years their best column lacks to
-/// enter the LP solution (its reduced cost: fibre that shares a trench is judged with the
-/// trench's price), up to [`REPAIR_MAX_FREE`] in all.
+/// enter the LP solution (the reduced costs of the column and of the trench and site it needs
+/// that the LP does not build), up to [`REPAIR_MAX_FREE`] in all.
 fn repair_set(sol: &solve::LpSolution, rounded: &Selection, n_targets: usize) -> Vec<bool> {
     let mut free = vec![false; n_targets];
     let mut order: Vec<(bool, f64, usize)> = sol

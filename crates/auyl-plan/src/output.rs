@@ -565,7 +565,11 @@ pub(crate) fn assemble(
                 .iter()
                 .map(|&y| sc.budget_usd(y))
                 .fold(0.0, f64::max);
-            let reason = if cheapest > max_budget {
+            let reason = if tg.people == 0 && sc.mode == Mode::MaxPeople {
+                "no people recorded: a plan that maximises people connected gains nothing by \
+                 connecting it"
+                    .to_string()
+            } else if cheapest > max_budget {
                 format!(
                     "unaffordable: its cheapest option needs {} of capital, above every year's budget (at most {})",
                     money(cheapest),

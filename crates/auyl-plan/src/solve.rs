@@ -672,8 +672,9 @@ pub(crate) struct LpSolution {
     /// Dual price of each year's budget row, objective units per USD (0 without a row).
     pub budget_price: Vec<f64>,
     /// Per target of the model: the least share of its people-years that one of its columns
-    /// lacks to enter the solution (|reduced cost| / people-years of the column; 0 in the
-    /// support). Small shares are the settlements the LP nearly connects.
+    /// lacks to enter the solution (|reduced cost| of the column and of the segments and site
+    /// it needs that the LP does not build by then, over the people-years of the column; 0 in
+    /// the support). Small shares are the settlements the LP nearly connects.
     pub shortfall: BTreeMap<usize, f64>,
 }
 
@@ -1206,6 +1207,46 @@ pub(crate) fn solve_mip(
             let mut support: BTreeMap<usize, Vec<(Choice, usize, f64)>> = BTreeMap::new();
             let mut shortfall: BTreeMap<usize, f64> = BTreeMap::new();
             let rc = sol.dual_columns();
+            let rc_of = |i: usize| rc.get(i).map_or(f64::INFINITY, |r| r.abs());
+            // What it takes to have a segment path by year `yi`: for each segment not yet built
+            // by then in the LP, the least reduced cost of building it no later.
+            let path_rc = |g: Option<usize>, yi: usize| -> f64 {
+                c.path(g)
+                    .into_iter()
+                    .filter_map(|g| cols.seg.get(&g))
+                    .filter(|v| v[..=yi].iter().map(|&i| x[i]).sum::<f64>() < 1.0 - 1e-6)
+                    .map(|v| {
+                        v[..=yi]
+                            .iter()
+                            .map(|&i| rc_of(i))
+                            .fold(f64::INFINITY, f64::min)
+                    })
+                    .sum()
+            };
+            // The same for a site (its cheapest variant, with a fibre backhaul's path).
+            let site_rc = |k: usize, yi: usize| -> f64 {
+                let nv = c.sites[k].variants.len();
+                let built: f64 = (0..nv)
+                    .filter_map(|vi| cols.site.get(&(k, vi)))
+                    .map(|v| v[..=yi].iter().map(|&i| x[i]).sum::<f64>())
+                    .sum();
+                if built >= 1.0 - 1e-6 {
+                    return 0.0;
+                }
+                (0..nv)
+                    .filter_map(|vi| cols.site.get(&(k, vi)).map(|v| (vi, v)))
+                    .map(|(vi, v)| {
+                        let own = v[..=yi]
+                            .iter()
+                            .map(|&i| rc_of(i))
+                            .fold(f64::INFINITY, f64::min);
+                        own + match c.sites[k].variants[vi].backhaul {
+                            SiteBackhaul::Fibre { seg, .. } => path_rc(seg, yi),
+                            _ => 0.0,
+                        }
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            };
             let own = cols.own.iter().map(|(&(t, o), v)| (t, Choice::Own(o), v));
             let assign = cols
                 .assign
@@ -1217,7 +1258,14 @@ pub(crate) fn solve_mip(
                         support.entry(t).or_default().push((ch, yi, x[i]));
                         0.0
                     } else {
-                        rc.get(i).map_or(f64::INFINITY, |r| r.abs()) / people_w(t, yi).max(1.0)
+                        let needs = match ch {
+                            Choice::Own(o) if c.own[t][o].tech == Technology::Fibre => {
+                                path_rc(c.targets[t].fibre_seg.flatten(), yi)
+                            }
+                            Choice::Own(_) => 0.0,
+                            Choice::Site(k) => site_rc(k, yi),
+                        };
+                        (rc_of(i) + needs) / people_w(t, yi).max(1.0)
                     };
                     let s = shortfall.entry(t).or_insert(f64::INFINITY);
                     *s = s.min(lack);

@@ -196,3 +196,47 @@ fn zero_budget_leaves_everyone_unserved_with_the_reason() {
         assert!(u.reason.contains("unaffordable"), "{}", u.reason);
     }
 }
+
+#[test]
+fn max_people_leaves_settlements_without_people_unserved_with_the_reason() {
+    // Three villages on the road, the middle one with no people recorded; the budget is ample.
+    let mut settlements: Vec<Settlement> = (0..3)
+        .map(|i| village(i, 70.1 + 0.15 * i as f64, 50.01, 800))
+        .collect();
+    settlements[1].population = None;
+    let roads = vec![road()];
+    let nodes = vec![pop("pop:west", 70.0)];
+    let inputs = PlanInputs {
+        settlements: &settlements,
+        areas: &[],
+        nodes: &nodes,
+        masts: &[],
+        power: &[],
+        roads: &roads,
+        organisations: &[],
+        terrain: None,
+    };
+    let mut sc = Scenario {
+        mode: Mode::MaxPeople,
+        ..Scenario::default()
+    };
+    sc.targets.connected_within_m = 0.0;
+    sc.finance.budget_usd_per_year = 1.0e9;
+    let p = plan(&inputs, &sc, &SolveOptions::default(), &|_| {}).unwrap();
+    check_common(&p, &settlements);
+    assert_eq!(p.settlements.len(), 2, "{:?}", p.unserved);
+    assert_eq!(p.unserved.len(), 1);
+    assert_eq!(p.unserved[0].settlement_id.as_str(), "v1");
+    assert!(
+        p.unserved[0].reason.contains("no people recorded"),
+        "{}",
+        p.unserved[0].reason
+    );
+    assert!(
+        p.assumptions
+            .iter()
+            .any(|a| a.contains("fibre routed to the 2 settlements with people only")),
+        "{:?}",
+        p.assumptions
+    );
+}
