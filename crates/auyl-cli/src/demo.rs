@@ -78,6 +78,8 @@ pub struct DemoArgs {
     /// Where the demo's web application listens (`auyl serve --bind` for a real deployment).
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    #[command(flatten)]
+    server: crate::serve::ServerOptions,
 }
 
 impl DemoArgs {
@@ -153,14 +155,7 @@ pub async fn run(database: Option<&str>, args: DemoArgs, json: bool) -> Result<(
     if !json {
         println!();
     }
-    // The demo terrain checks the Fresnel zone of backup hops the redundancy proposal adds.
-    let terrain = crate::radio::open_dem(&crate::radio::DemArgs {
-        dirs: vec![],
-        dem_cache_mib: 512,
-    })
-    .map(|(d, _)| std::sync::Arc::new(d))
-    .ok();
-    crate::serve::serve_demo(store, &args.bind, terrain, json).await
+    crate::serve::serve_demo(store, &args.bind, &args.server, json).await
 }
 
 /// Plans the demo registry under the central scenario over the demo terrain, stores it and writes

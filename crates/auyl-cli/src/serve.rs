@@ -22,32 +22,60 @@ pub struct ServeArgs {
     /// accounts of the same names are replaced).
     #[arg(long)]
     demo_accounts: bool,
-    /// Folder of DEM tiles for the Fresnel check of backup microwave hops in redundancy
-    /// proposals (repeatable; default $AUYL_DEM; without terrain the hops are proposed unchecked
-    /// and say so).
-    #[arg(long = "dem", value_name = "DIR")]
-    dem: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    options: ServerOptions,
 }
 
-/// The terrain of `--dem` or `$AUYL_DEM`, if any.
-fn terrain(dirs: &[std::path::PathBuf]) -> Result<Option<Arc<auyl_terrain::DemSet>>> {
-    let dirs: Vec<std::path::PathBuf> = if dirs.is_empty() {
-        std::env::var_os("AUYL_DEM")
-            .filter(|v| !v.is_empty())
-            .map(|v| std::env::split_paths(&v).collect())
-            .unwrap_or_default()
-    } else {
-        dirs.to_vec()
-    };
-    if dirs.is_empty() {
-        return Ok(None);
+/// What the served application can use beyond the database: terrain for coverage overlays and
+/// an online base map (both `auyl serve` and `auyl demo`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerOptions {
+    #[command(flatten)]
+    dem: crate::radio::DemArgs,
+    /// An online base map under the map's own layers: an XYZ tile URL with {z}, {x} and {y}
+    /// (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png). Without it the map works offline
+    /// on the shipped boundaries.
+    #[arg(long, env = "AUYL_BASE_TILES", value_name = "URL")]
+    base_tiles: Option<String>,
+    /// Attribution the map shows for the base map (its provider's terms usually require one).
+    #[arg(long, default_value = "", value_name = "TEXT")]
+    base_tiles_attribution: String,
+    /// Largest zoom level the base map's server provides.
+    #[arg(long, default_value_t = 19)]
+    base_tiles_max_zoom: u8,
+}
+
+impl ServerOptions {
+    /// The server's settings; terrain that cannot be opened leaves coverage off, with a warning.
+    fn config(&self, secure_cookies: bool, json: bool) -> Result<Config> {
+        let base_map = match &self.base_tiles {
+            Some(url) => Some(
+                auyl_server::BaseMap::new(
+                    url,
+                    &self.base_tiles_attribution,
+                    self.base_tiles_max_zoom,
+                )
+                .map_err(|e| anyhow::anyhow!("--base-tiles: {e}"))?,
+            ),
+            None => None,
+        };
+        let terrain = match crate::radio::open_dem(&self.dem) {
+            Ok((dem, _)) => Some(std::sync::Arc::new(dem)),
+            Err(e) => {
+                tracing::warn!("no coverage overlays: {e:#}");
+                if !json {
+                    eprintln!("auyl: coverage overlays are off: {e:#}");
+                }
+                None
+            }
+        };
+        Ok(Config {
+            secure_cookies,
+            terrain,
+            base_map,
+            ..Config::default()
+        })
     }
-    let dem = auyl_terrain::DemSet::open_folders(&dirs, 512 << 20)
-        .with_context(|| format!("opening the DEM folders {dirs:?}"))?;
-    if dem.is_empty() {
-        bail!("no DEM tiles found in {dirs:?}");
-    }
-    Ok(Some(Arc::new(dem)))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets open requests finish.
@@ -55,20 +83,15 @@ pub async fn run(args: ServeArgs, database: &str, json: bool) -> Result<()> {
     let store = Store::open(database)
         .await
         .with_context(|| format!("opening {database}"))?;
-    let terrain = terrain(&args.dem)?;
     if args.demo_accounts {
-        let r = serve_demo(store.clone(), &args.bind.to_string(), terrain, json).await;
+        let r = serve_demo(store.clone(), &args.bind.to_string(), &args.options, json).await;
         store.close().await;
         return r;
     }
     let accounts = store.user_count().await?;
     let app = auyl_server::app(
         store.clone(),
-        Config {
-            secure_cookies: !args.insecure_cookies,
-            terrain,
-            ..Config::default()
-        },
+        args.options.config(!args.insecure_cookies, json)?,
     );
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -181,7 +204,7 @@ async fn demo_scope(store: &Store) -> Result<(String, String)> {
 pub(crate) async fn serve_demo(
     store: Store,
     bind: &str,
-    terrain: Option<Arc<auyl_terrain::DemSet>>,
+    options: &ServerOptions,
     json: bool,
 ) -> Result<()> {
     let bind: SocketAddr = bind
@@ -215,11 +238,7 @@ pub(crate) async fn serve_demo(
     // demo is plain HTTP, so its cookies cannot be Secure.
     let app = auyl_server::app(
         store.clone(),
-        Config {
-            secure_cookies: addr.ip().is_loopback(),
-            terrain,
-            ..Config::default()
-        },
+        options.config(addr.ip().is_loopback(), json)?,
     );
     if json {
         let v: Vec<_> = accounts

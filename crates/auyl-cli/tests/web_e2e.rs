@@ -112,6 +112,12 @@ fn web_ui_in_headless_chromium() {
         run_ok(auyl(&db).args(["tracking", "simulate", "--from", &from, "--weeks", "30"]));
     }
 
+    // An online base map, served by the browser tests themselves on a free port.
+    let tile_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     // Secure cookies: Chromium accepts them from 127.0.0.1 over plain HTTP.
     let mut server = auyl(&db)
         .args([
@@ -120,6 +126,10 @@ fn web_ui_in_headless_chromium() {
             "--bind",
             "127.0.0.1:0",
             "--demo-accounts",
+            "--base-tiles",
+            &format!("http://127.0.0.1:{tile_port}/{{z}}/{{x}}/{{y}}.png"),
+            "--base-tiles-attribution",
+            "Test tiles",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -191,6 +201,7 @@ fn web_ui_in_headless_chromium() {
         .env("AUYL_BAD_WORKBOOK", &bad)
         .env("AUYL_CHROMIUM", &chromium)
         .env("AUYL_ARTIFACTS", &artefacts)
+        .env("AUYL_TILE_PORT", tile_port.to_string())
         .output()
         .unwrap();
 

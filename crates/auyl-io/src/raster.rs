@@ -177,10 +177,29 @@ pub fn write_png_overlay(
     max: f64,
     alpha: u8,
 ) -> Result<()> {
-    let (w, h) = geo.check(path, data.len())?;
+    let bytes = encode_png_overlay(path, geo, data, min, max, alpha)?;
+    atomic_write(path, |tmp| {
+        std::fs::write(tmp, &bytes).map_err(io_err(path))
+    })
+}
+
+/// The PNG of [`write_png_overlay`] as bytes (for a response rather than a file); `name` names
+/// the image in errors.
+///
+/// # Errors
+/// As [`write_png_overlay`].
+pub fn encode_png_overlay(
+    name: &Path,
+    geo: &RasterGeo,
+    data: &[f32],
+    min: f64,
+    max: f64,
+    alpha: u8,
+) -> Result<Vec<u8>> {
+    let (w, h) = geo.check(name, data.len())?;
     if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
         return Err(Error::Malformed {
-            path: path.to_path_buf(),
+            path: name.to_path_buf(),
             message: format!("colour ramp needs min < max, got {min} and {max}"),
         });
     }
@@ -194,20 +213,18 @@ pub fn write_png_overlay(
             rgba.extend_from_slice(&[r, g, b, alpha]);
         }
     }
-    atomic_write(path, |tmp| {
-        let file = std::fs::File::create(tmp).map_err(io_err(path))?;
-        let png_err = |e: png::EncodingError| Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        let mut enc = png::Encoder::new(BufWriter::new(file), w, h);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(png_err)?;
-        writer.write_image_data(&rgba).map_err(png_err)?;
-        writer.finish().map_err(png_err)?;
-        Ok(())
-    })
+    let png_err = |e: png::EncodingError| Error::Io {
+        path: name.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().map_err(png_err)?;
+    writer.write_image_data(&rgba).map_err(png_err)?;
+    writer.finish().map_err(png_err)?;
+    Ok(out)
 }
 
 /// The bounds sidecar of an overlay, as JSON: edges, size, CRS, Leaflet's

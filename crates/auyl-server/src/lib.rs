@@ -17,6 +17,8 @@
 
 pub mod api;
 pub mod auth;
+mod cache;
+pub mod coverage;
 pub mod error;
 pub mod plans;
 pub mod registry;
@@ -54,9 +56,67 @@ pub struct Config {
     pub login_failures_per_account: usize,
     /// Failed logins allowed per client address in the window.
     pub login_failures_per_address: usize,
-    /// Terrain for the Fresnel check of backup microwave hops in redundancy proposals (`None`:
-    /// hops are proposed unchecked and say so).
+    /// Terrain for coverage overlays and the Fresnel check of backup microwave hops in
+    /// redundancy proposals (None: coverage answers `no_terrain`; hops are proposed unchecked
+    /// and say so).
     pub terrain: Option<Arc<auyl_terrain::DemSet>>,
+    /// An online base map under the shipped boundaries (None: the map works offline).
+    pub base_map: Option<BaseMap>,
+}
+
+/// An online raster base map the web map draws under its own layers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct BaseMap {
+    /// XYZ tile URL with `{z}`, `{x}` and `{y}` (`https://tile.openstreetmap.org/{z}/{x}/{y}.png`).
+    pub tiles_url: String,
+    /// Attribution the map shows (the tile provider's terms usually require one).
+    pub attribution: String,
+    /// Largest zoom level the provider serves.
+    pub max_zoom: u8,
+}
+
+impl BaseMap {
+    /// A base map from a tile URL, checked: http(s), with `{z}`, `{x}` and `{y}`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong with the URL.
+    pub fn new(tiles_url: &str, attribution: &str, max_zoom: u8) -> Result<BaseMap, String> {
+        let origin = origin_of(tiles_url)
+            .ok_or_else(|| format!("base map URL `{tiles_url}`: expected http:// or https://"))?;
+        for part in ["{z}", "{x}", "{y}"] {
+            if !tiles_url.contains(part) {
+                return Err(format!("base map URL `{tiles_url}` has no {part}"));
+            }
+        }
+        if origin.contains(['\'', ';', ' ', '"']) {
+            return Err(format!(
+                "base map URL `{tiles_url}`: unexpected characters in the host"
+            ));
+        }
+        Ok(BaseMap {
+            tiles_url: tiles_url.to_string(),
+            attribution: attribution.to_string(),
+            max_zoom,
+        })
+    }
+
+    /// `scheme://host[:port]` of the tiles (what the page's security policy must allow).
+    pub fn origin(&self) -> String {
+        origin_of(&self.tiles_url).unwrap_or_default()
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    Some(format!("{scheme}://{host}"))
 }
 
 impl Default for Config {
@@ -69,6 +129,7 @@ impl Default for Config {
             login_failures_per_account: 5,
             login_failures_per_address: 50,
             terrain: None,
+            base_map: None,
         }
     }
 }
@@ -87,6 +148,8 @@ pub struct AppState {
     pub(crate) tracking_cache: Arc<tracking::Cache>,
     /// Networks analysed for resilience, by plan and registry version.
     pub(crate) resilience_cache: Arc<resilience::Cache>,
+    /// Read responses kept per version of their data (see `cache`).
+    pub(crate) responses: Arc<cache::ResponseCache>,
 }
 
 /// The domains of the API, in the order their routes are registered. A new domain module adds
@@ -98,6 +161,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
     tracking::routes,
     plans::routes,
     resilience::routes,
+    coverage::routes,
 ];
 
 #[derive(OpenApi)]
@@ -113,7 +177,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
         (name = "service", description = "Health"),
         (name = "auth", description = "Sign in, sessions, accounts"),
         (name = "registry", description = "Settlements, regions, organisations, imports and exports"),
-        (name = "plans", description = "Stored plans, one plan's settlements, scenario comparison"),
+        (name = "plans", description = "Stored plans, one plan's settlements, scenario comparison, site coverage"),
         (name = "tracking", description = "Works, blockers, KPIs, what waits on whom, operator workbooks, weekly report"),
         (name = "resilience", description = "Single points of failure, who is at risk, failure scenarios and redundancy proposals of a plan's network"),
     )
@@ -143,6 +207,7 @@ pub fn app(store: Store, config: Config) -> App {
         limiter,
         tracking_cache: Arc::default(),
         resilience_cache: Arc::default(),
+        responses: Arc::default(),
     };
     let routes = DOMAINS
         .iter()

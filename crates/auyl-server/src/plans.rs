@@ -12,6 +12,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody, Json, Path, Query};
 use auyl_model::{Layer, Plan, Record, SettlementPlan};
 use auyl_store::{PlanRef, Role, User};
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +23,7 @@ use utoipa_axum::routes;
 /// Changed settlements listed in a comparison, at most.
 const MAX_CHANGES: usize = 500;
 
-fn store_err(e: auyl_store::Error) -> ApiError {
+pub(crate) fn store_err(e: auyl_store::Error) -> ApiError {
     match e {
         auyl_store::Error::NotFound { .. } => ApiError::not_found(e.to_string()),
         e => ApiError::internal(e),
@@ -35,7 +37,7 @@ async fn find(state: &AppState, selector: &str) -> ApiResult<(PlanRef, Plan)> {
 }
 
 /// The settlement ids of an akimat officer's region; None for roles that see the country.
-async fn region_filter(state: &AppState, user: &User) -> ApiResult<Option<Vec<String>>> {
+pub(crate) async fn region_filter(state: &AppState, user: &User) -> ApiResult<Option<Vec<String>>> {
     if user.role != Role::AkimatOfficer {
         return Ok(None);
     }
@@ -197,20 +199,59 @@ async fn technologies(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(selector): Path<String>,
-) -> ApiResult<Json<BTreeMap<String, String>>> {
-    let (_, p) = find(&state, &selector).await?;
-    let region = region_filter(&state, &user).await?;
-    Ok(Json(
-        p.settlements
-            .iter()
-            .filter(|s| {
-                region
-                    .as_ref()
-                    .is_none_or(|ids| ids.iter().any(|x| x == s.settlement_id.as_str()))
-            })
-            .map(|s| (s.settlement_id.0.clone(), s.technology.as_str().to_string()))
-            .collect(),
-    ))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    cached(
+        &state,
+        "technologies",
+        &selector,
+        user,
+        &headers,
+        |p, region| {
+            p.settlements
+                .iter()
+                .filter(|s| {
+                    region
+                        .as_ref()
+                        .is_none_or(|ids| ids.iter().any(|x| x == s.settlement_id.as_str()))
+                })
+                .map(|s| (s.settlement_id.0.clone(), s.technology.as_str().to_string()))
+                .collect::<BTreeMap<String, String>>()
+        },
+    )
+    .await
+}
+
+/// A read of one stored plan for the caller's scope, kept per plan and registry version (a stored
+/// plan never changes; the registry decides an akimat officer's region).
+async fn cached<T, F>(
+    state: &AppState,
+    what: &str,
+    selector: &str,
+    user: User,
+    headers: &HeaderMap,
+    make: F,
+) -> ApiResult<Response>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(Plan, Option<Vec<String>>) -> T + Send + 'static,
+{
+    let r = state.store.find_plan(selector).await.map_err(store_err)?;
+    let scope = match user.role {
+        Role::AkimatOfficer => user.region_code.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let key = format!("plan-{what}|{}|{scope}", r.id);
+    let version = format!("registry:{}", state.store.registry_version().await?);
+    let st = state.clone();
+    state
+        .responses
+        .json(key, version, headers, || async move {
+            let p = st.store.load_plan(&r).await.map_err(store_err)?;
+            let region = region_filter(&st, &user).await?;
+            Ok(make(p, region))
+        })
+        .await
 }
 
 /// One settlement in a plan: its decision, or why it is not served.
@@ -268,9 +309,20 @@ async fn elements(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(selector): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let (_, p) = find(&state, &selector).await?;
-    let region = region_filter(&state, &user).await?;
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    cached(
+        &state,
+        "elements",
+        &selector,
+        user,
+        &headers,
+        elements_geojson,
+    )
+    .await
+}
+
+fn elements_geojson(p: Plan, region: Option<Vec<String>>) -> Value {
     let serves_region = |serves: &[auyl_model::Id]| {
         region
             .as_ref()
@@ -316,9 +368,7 @@ async fn elements(
                 "capex_usd": st.capex_usd, "serves": st.serves.len()},
         }));
     }
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    json!({"type": "FeatureCollection", "features": features})
 }
 
 /// Two plans to compare.

@@ -16,7 +16,7 @@ use auyl_model::{
 use auyl_store::{ImportRun, Role, User, WriteMode};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use geo_types::MultiPolygon;
 use serde::{Deserialize, Serialize};
@@ -164,7 +164,8 @@ async fn list_settlements(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(mut filter): Query<SettlementFilter>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(own) = region_scope(&user) {
         match &filter.region {
             Some(r) if r != own => {
@@ -187,28 +188,54 @@ async fn list_settlements(
         ),
         None => None,
     };
-    let limit = filter.limit.unwrap_or(usize::MAX);
-    let all = settlements(&state).await?;
-    let total = all.len();
-    let features: Vec<Value> = all
-        .iter()
-        .filter(|s| matches(s, &filter, &kinds))
-        .take(limit)
-        .map(|s| {
-            json!({
-                "type": "Feature",
-                "id": s.id.0,
-                "geometry": { "type": "Point",
-                              "coordinates": [r5(s.location.lon_deg), r5(s.location.lat_deg)] },
-                "properties": settlement_properties(s),
-            })
+    let key = format!(
+        "settlements?{}",
+        json!([
+            filter.region,
+            filter.district,
+            filter.kind,
+            filter.q,
+            filter.min_population,
+            filter.limit
+        ])
+    );
+    let version = registry_version(&state).await?;
+    let st = state.clone();
+    state
+        .responses
+        .json(key, version, &headers, || async move {
+            let limit = filter.limit.unwrap_or(usize::MAX);
+            let all = settlements(&st).await?;
+            let total = all.len();
+            let features: Vec<Value> = all
+                .iter()
+                .filter(|s| matches(s, &filter, &kinds))
+                .take(limit)
+                .map(|s| {
+                    json!({
+                        "type": "Feature",
+                        "id": s.id.0,
+                        "geometry": { "type": "Point",
+                                      "coordinates": [r5(s.location.lon_deg), r5(s.location.lat_deg)] },
+                        "properties": settlement_properties(s),
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "type": "FeatureCollection",
+                "features": features,
+                "total_in_registry": total,
+            }))
         })
-        .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "total_in_registry": total,
-    })))
+        .await
+}
+
+/// The registry's version as a cache key part (see `cache`).
+async fn registry_version(state: &AppState) -> ApiResult<String> {
+    Ok(format!(
+        "registry:{}",
+        state.store.registry_version().await?
+    ))
 }
 
 /// One settlement, with the names of its region and district.
@@ -300,8 +327,19 @@ async fn get_settlement(
 /// Region boundaries as a GeoJSON FeatureCollection of multipolygons (WGS84).
 #[utoipa::path(get, path = "/api/regions", tag = "registry",
     responses((status = 200, description = "GeoJSON FeatureCollection", body = Object)))]
-async fn list_regions(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let features: Vec<Value> = areas(&state, Layer::Regions)
+async fn list_regions(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let version = registry_version(&state).await?;
+    let st = state.clone();
+    state
+        .responses
+        .json("regions".into(), version, &headers, || async move {
+            regions_geojson(&st).await
+        })
+        .await
+}
+
+async fn regions_geojson(state: &AppState) -> ApiResult<Value> {
+    let features: Vec<Value> = areas(state, Layer::Regions)
         .await?
         .iter()
         .map(|a| {
@@ -318,9 +356,7 @@ async fn list_regions(State(state): State<AppState>) -> ApiResult<Json<Value>> {
             })
         })
         .collect();
-    Ok(Json(
-        json!({ "type": "FeatureCollection", "features": features }),
-    ))
+    Ok(json!({ "type": "FeatureCollection", "features": features }))
 }
 
 /// An organisation of the programme.

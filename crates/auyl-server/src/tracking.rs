@@ -24,7 +24,7 @@ use auyl_track::{
 };
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -735,13 +735,33 @@ async fn kpis(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(q): Query<DayQuery>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let as_of = day(q.date.as_deref())?;
     let scope = scope_of(&state, &user).await?;
-    let t = load(&state).await?;
-    let simulated = is_simulated(&state).await?;
-    let (settlements, works) = scoped(&scope, &t);
-    let value = tokio::task::spawn_blocking(move || {
+    let key = format!("kpis|{scope:?}|{}", format_date(as_of));
+    let version = tracking_version(&state).await?;
+    let st = state.clone();
+    state
+        .responses
+        .json(key, version, &headers, || async move {
+            kpis_value(&st, &scope, as_of).await
+        })
+        .await
+}
+
+/// The version of the tracking data as a cache key part: the audit head (every tracking write
+/// moves it).
+async fn tracking_version(state: &AppState) -> ApiResult<String> {
+    let head = state.store.audit_head().await.map_err(track_err)?;
+    Ok(format!("audit:{}:{}", head.seq, head.hash))
+}
+
+async fn kpis_value(state: &AppState, scope: &Scope, as_of: time::Date) -> ApiResult<Value> {
+    let t = load(state).await?;
+    let simulated = is_simulated(state).await?;
+    let (settlements, works) = scoped(scope, &t);
+    tokio::task::spawn_blocking(move || {
         let k = compute_kpis(&settlements, &works, as_of);
         let from = works
             .iter()
@@ -760,8 +780,7 @@ async fn kpis(
         })
     })
     .await
-    .map_err(ApiError::internal)?;
-    Ok(Json(value))
+    .map_err(ApiError::internal)
 }
 
 /// Whose waiting list.
@@ -1243,10 +1262,27 @@ pub struct SettlementStatus {
 async fn settlement_statuses(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> ApiResult<Json<Vec<SettlementStatus>>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let scope = scope_of(&state, &user).await?;
-    let t = load(&state).await?;
     let today = day(None)?;
+    let key = format!("statuses|{scope:?}|{}", format_date(today));
+    let version = tracking_version(&state).await?;
+    let st = state.clone();
+    state
+        .responses
+        .json(key, version, &headers, || async move {
+            statuses(&st, &scope, today).await
+        })
+        .await
+}
+
+async fn statuses(
+    state: &AppState,
+    scope: &Scope,
+    today: time::Date,
+) -> ApiResult<Vec<SettlementStatus>> {
+    let t = load(state).await?;
     let mut works_of: HashMap<&str, Vec<&Work>> = HashMap::new();
     for w in &t.works {
         for s in &w.settlement_ids {
@@ -1286,7 +1322,7 @@ async fn settlement_statuses(
             }
         })
         .collect();
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// The tracking domain's endpoints.

@@ -1,9 +1,10 @@
 //! The web application's files (embedded in the binary: the page, its scripts, the three
-//! dictionaries, MapLibre GL) and the service endpoints (health).
+//! dictionaries, MapLibre GL) and the service endpoints (health, the client's settings).
 
 use crate::AppState;
 use crate::api::{Access, Routes};
 use crate::error::Json;
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -66,12 +67,20 @@ pub static ASSETS: &[Asset] = &[
 ];
 
 /// The page's security policy: everything from this server, nothing from elsewhere (MapLibre
-/// starts its worker from a `blob:` URL and sets inline styles).
-const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
-                   child-src 'self' blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
-                   connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// starts its worker from a `blob:` URL and sets inline styles); a configured online base map
+/// adds its tile server to the images and connections allowed.
+fn csp(base_map: Option<&crate::BaseMap>) -> String {
+    let tiles = base_map
+        .map(|b| format!(" {}", b.origin()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+         child-src 'self' blob:; img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; \
+         connect-src 'self'{tiles}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
 
-fn serve_asset(path: &str) -> Response {
+fn serve_asset(state: &AppState, path: &str) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
         Some(a) => {
             let mut resp = a.bytes.into_response();
@@ -80,10 +89,9 @@ fn serve_asset(path: &str) -> Response {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(a.content_type),
             );
-            h.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CSP),
-            );
+            if let Ok(v) = HeaderValue::from_str(&csp(state.config.base_map.as_ref())) {
+                h.insert(header::CONTENT_SECURITY_POLICY, v);
+            }
             h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(if path == "index.html" {
@@ -98,12 +106,37 @@ fn serve_asset(path: &str) -> Response {
     }
 }
 
-async fn index() -> Response {
-    serve_asset("index.html")
+async fn index(State(state): State<AppState>) -> Response {
+    serve_asset(&state, "index.html")
 }
 
-async fn asset(axum::extract::Path(path): axum::extract::Path<String>) -> Response {
-    serve_asset(&path)
+async fn asset(
+    State(state): State<AppState>,
+    axum::extract::Path(path): axum::extract::Path<String>,
+) -> Response {
+    serve_asset(&state, &path)
+}
+
+/// What the web application needs to know of this server.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClientConfig {
+    /// The online base map, if one is configured (else the map draws the shipped boundaries only).
+    pub base_map: Option<crate::BaseMap>,
+    /// Whether coverage overlays can be computed (the server has terrain).
+    pub coverage: bool,
+    /// Version of the server.
+    pub version: String,
+}
+
+/// The web application's settings: base map, available features.
+#[utoipa::path(get, path = "/api/config", tag = "service",
+    responses((status = 200, body = ClientConfig)))]
+async fn client_config(State(state): State<AppState>) -> Json<ClientConfig> {
+    Json(ClientConfig {
+        base_map: state.config.base_map.clone(),
+        coverage: state.config.terrain.is_some(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
 }
 
 /// Service status.
@@ -118,7 +151,7 @@ pub struct Health {
 /// Whether the service and its database answer.
 #[utoipa::path(get, path = "/api/health", tag = "service",
     responses((status = 200, body = Health), (status = 503, body = crate::error::ErrorBody)))]
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+async fn health(State(state): State<AppState>) -> Response {
     match state.store.user_count().await {
         Ok(_) => Json(Health {
             status: "ok".into(),
@@ -140,6 +173,7 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
 /// The service endpoints.
 pub(crate) fn routes(r: Routes) -> Routes {
     r.add(Access::Public, routes!(health))
+        .add(Access::Public, routes!(client_config))
         .add_plain(Access::Public, "/", axum::routing::get(index))
         .add_plain(Access::Public, "/assets/{*path}", axum::routing::get(asset))
 }

@@ -18,6 +18,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/", "*"),
     ("GET", "/assets/{*path}", "*"),
     ("GET", "/api/health", "*"),
+    ("GET", "/api/config", "*"),
     ("GET", "/api/openapi.json", "*"),
     ("GET", "/api/docs", "*"),
     ("GET", "/api/docs/{*rest}", "*"),
@@ -50,6 +51,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/plans/{plan}/technologies", "AMOKV"),
     ("GET", "/api/plans/{plan}/elements", "AMOKV"),
     ("GET", "/api/plans/{plan}/settlements/{id}", "AMOKV"),
+    ("GET", "/api/plans/{plan}/sites/{site}/coverage", "AMOKV"),
     ("GET", "/api/resilience/{plan}", "AMOKV"),
     ("GET", "/api/resilience/{plan}/spof", "AMOKV"),
     ("GET", "/api/resilience/{plan}/elements", "AMOKV"),
@@ -140,6 +142,7 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                     },
                 )
                 .replace("{layer}", "organisations")
+                .replace("{site}", "abay-1")
                 .replace("{plan}", "latest");
             let uri = match *path {
                 "/api/registry/{layer}/export" => format!("{uri}?format=csv"),

@@ -1,6 +1,7 @@
 // Registry map: region boundaries and settlements drawn from the API on a local style (no
-// tiles from the internet), coloured by kind, by the origin of the population figure, by the
-// technology of the latest plan or by the rollout status of tracking, with filters and search.
+// tiles from the internet unless the server names an online base map), coloured by kind, by the
+// origin of the population figure, by the technology of the latest plan or by the rollout status
+// of tracking, with filters and search; the latest plan's network, and a mast's coverage on click.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { registerPanel, api, h, me } from '../app.js';
 import { t, fmtNumber, pickName, lang } from '../i18n.js';
@@ -20,6 +21,8 @@ const extra = { technology: null, status: null, network: null };
 const filters = { region: '', kinds: new Set(KINDS), q: '', minPopulation: '', colorBy: 'kind', network: false };
 let map = null;
 let mapReady = null;
+// The server's settings (/api/config): base map, whether coverage can be computed.
+let clientConfig = {};
 let regions = null;
 let shown = EMPTY;
 
@@ -78,7 +81,9 @@ function kindExpr() {
 // The map, created once after sign-in; resolves when its style and sources are loaded.
 export function ensureMap() {
   if (mapReady) return mapReady;
-  mapReady = new Promise((resolve) => {
+  mapReady = api('/api/config').catch(() => ({})).then((cfg) => new Promise((resolve) => {
+    clientConfig = cfg || {};
+    const base = clientConfig.base_map;
     map = new maplibregl.Map({
       container: 'map',
       style: {
@@ -88,10 +93,13 @@ export function ensureMap() {
           settlements: { type: 'geojson', data: EMPTY },
           selected: { type: 'geojson', data: EMPTY },
           network: { type: 'geojson', data: EMPTY },
+          ...(base ? { base: { type: 'raster', tiles: [base.tiles_url], tileSize: 256, maxzoom: base.max_zoom, attribution: base.attribution } } : {}),
         },
         layers: [
           { id: 'background', type: 'background', paint: { 'background-color': '#dfe8ec' } },
-          { id: 'regions-fill', type: 'fill', source: 'regions', paint: { 'fill-color': '#fbfbf8', 'fill-opacity': 1 } },
+          ...(base ? [{ id: 'base', type: 'raster', source: 'base' }] : []),
+          // Over an online base map the regions are a light veil; offline they are the land.
+          { id: 'regions-fill', type: 'fill', source: 'regions', paint: { 'fill-color': '#fbfbf8', 'fill-opacity': base ? 0.35 : 1 } },
           { id: 'regions-line', type: 'line', source: 'regions', paint: { 'line-color': '#7b8b96', 'line-width': 1 } },
           { id: 'plan-routes', type: 'line', source: 'network', filter: ['==', ['get', 'element'], 'route'], paint: { 'line-color': '#0b6e99', 'line-width': 1.6, 'line-opacity': 0.8 } },
           { id: 'plan-hops', type: 'line', source: 'network', filter: ['==', ['get', 'element'], 'hop'], paint: { 'line-color': '#ff7f00', 'line-width': 1.6, 'line-dasharray': [2, 1.5] } },
@@ -112,7 +120,7 @@ export function ensureMap() {
       },
       center: [67.5, 48.2],
       zoom: 3.6,
-      attributionControl: false,
+      attributionControl: base ? { compact: true } : false,
     });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     const tip = h('div', { class: 'tooltip', hidden: true });
@@ -128,16 +136,69 @@ export function ensureMap() {
     map.on('mouseleave', 'settlements', () => { map.getCanvas().style.cursor = ''; tip.hidden = true; });
     map.on('click', 'settlements', (e) => {
       if (clickGuards.some((g) => g(e))) return;
+      // A click on a mast shows its coverage; one on a settlement alone opens its page.
+      if (map.queryRenderedFeatures(e.point, { layers: ['plan-sites'] }).length) return;
       location.hash = `#/settlement/${encodeURIComponent(e.features[0].properties.id)}`;
     });
+    map.on('click', 'plan-sites', (e) => { showCoverage(e.features[0].properties.id); });
+    map.on('mouseenter', 'plan-sites', () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', 'plan-sites', () => { map.getCanvas().style.cursor = ''; });
     map.on('load', async () => {
       regions = await api('/api/regions');
       map.getSource('regions').setData(regions);
       await reload();
       resolve(map);
     });
-  });
+  }));
   return mapReady;
+}
+
+// The coverage drawn now: { site, data } (null: none).
+let coverage = null;
+
+function coverageBox() { return document.querySelector('[data-testid=coverage-box]'); }
+
+function clearCoverage() {
+  coverage = null;
+  if (map && map.getLayer('coverage')) map.removeLayer('coverage');
+  if (map && map.getSource('coverage')) map.removeSource('coverage');
+  const box = coverageBox();
+  if (box) box.replaceChildren();
+}
+
+function drawCoverageBox() {
+  const box = coverageBox();
+  if (!box || !coverage) return;
+  const c = coverage.data;
+  const terrain = (c.terrain || []).map((x) => `${x.name} (${fmtNumber(Math.round(x.resolution_m))} m)`).join(', ');
+  box.replaceChildren(h('div', { class: 'coverage', 'data-testid': 'coverage' },
+    h('h3', {}, t('map.coverage_title', { site: c.site.id })),
+    h('p', { 'data-testid': 'coverage-summary' }, t('map.coverage_summary', { settlements: fmtNumber(c.covered.settlements), people: fmtNumber(c.covered.people) })),
+    h('p', { class: 'muted' }, t('map.coverage_basis', { loss: fmtNumber(c.max_path_loss_db), freq: fmtNumber(c.freq_mhz), height: fmtNumber(c.site.height_m), terrain })),
+    h('button', { type: 'button', 'data-testid': 'coverage-clear', onclick: clearCoverage }, t('map.coverage_clear'))));
+}
+
+// Fetches and draws one mast's coverage (computed by the server over its terrain, kept there).
+export async function showCoverage(siteId) {
+  const box = coverageBox();
+  if (!clientConfig.coverage) {
+    if (box) box.replaceChildren(h('p', { class: 'muted', 'data-testid': 'coverage-unavailable' }, t('map.coverage_unavailable')));
+    return;
+  }
+  if (box) box.replaceChildren(h('p', { class: 'muted' }, t('map.coverage_loading')));
+  let data;
+  try {
+    data = await api(`/api/plans/latest/sites/${encodeURIComponent(siteId)}/coverage`);
+  } catch (e) {
+    if (box) box.replaceChildren(h('p', { class: 'error' }, t('error.load', { message: e.message })));
+    return;
+  }
+  clearCoverage();
+  coverage = { site: siteId, data };
+  map.addSource('coverage', { type: 'image', url: data.image, coordinates: data.coordinates });
+  map.addLayer({ id: 'coverage', type: 'raster', source: 'coverage', paint: { 'raster-opacity': 0.7, 'raster-fade-duration': 0 } }, 'settlements');
+  drawCoverageBox();
+  document.dispatchEvent(new CustomEvent('auyl:coverage', { detail: data }));
 }
 
 document.addEventListener('auyl:logout', () => {
@@ -147,6 +208,7 @@ document.addEventListener('auyl:logout', () => {
   extra.technology = null;
   extra.status = null;
   extra.network = null;
+  coverage = null;
   map.remove();
   map = null;
   mapReady = null;
@@ -198,7 +260,7 @@ async function showNetwork() {
   if (!map || !map.getSource('network')) return;
   const box = document.querySelector('[data-testid=network-legend-box]');
   if (box) box.replaceChildren(...(filters.network ? [networkLegend()] : []));
-  if (!filters.network) { map.getSource('network').setData(EMPTY); return; }
+  if (!filters.network) { map.getSource('network').setData(EMPTY); clearCoverage(); return; }
   if (!extra.network) extra.network = await api('/api/plans/latest/elements').catch(() => EMPTY);
   map.getSource('network').setData(extra.network);
 }
@@ -285,9 +347,12 @@ async function render(el) {
     legendBox,
     h('div', { class: 'checks' }, h('label', {}, network, t('map.show_network'))),
     h('div', { 'data-testid': 'network-legend-box' }),
+    h('p', { class: 'muted', i18n: 'map.coverage_hint' }),
+    h('div', { 'data-testid': 'coverage-box' }),
     count, results,
   );
   await showNetwork();
+  drawCoverageBox();
   showCount(await reload());
 }
 

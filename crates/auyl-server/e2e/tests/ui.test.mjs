@@ -9,10 +9,13 @@
 //   AUYL_BAD_WORKBOOK  the operator's workbook with a bad status in row 2
 //   AUYL_CHROMIUM   the browser (default /usr/bin/chromium)
 //   AUYL_ARTIFACTS  folder for screenshots
+//   AUYL_TILE_PORT  port of the online base map the server was configured with (served here)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const BASE = process.env.AUYL_URL;
@@ -26,8 +29,47 @@ const ARTIFACTS = process.env.AUYL_ARTIFACTS || path.join(import.meta.dirname, '
 const DICT = Object.fromEntries(['kk', 'ru', 'en'].map((l) => [l, JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'assets', 'i18n', `${l}.json`), 'utf8'))]));
 
 let browser;
+let tileServer;
+// Requests the map made to the base map's tile server.
+const tileHits = [];
+
+// A plain 256×256 PNG tile (pale grid), so the base map is real pixels from a real server.
+function tilePng() {
+  const size = 256;
+  const raw = Buffer.alloc((size * 4 + 1) * size);
+  for (let y = 0; y < size; y++) {
+    raw[y * (size * 4 + 1)] = 0;
+    for (let x = 0; x < size; x++) {
+      const o = y * (size * 4 + 1) + 1 + x * 4;
+      const line = x % 64 === 0 || y % 64 === 0;
+      raw.fill(line ? 200 : 236, o, o + 3);
+      raw[o + 3] = 255;
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
 
 before(async () => {
+  if (process.env.AUYL_TILE_PORT) {
+    const png = tilePng();
+    tileServer = http.createServer((req, res) => {
+      tileHits.push(req.url);
+      if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url)) { res.writeHead(404); res.end(); return; }
+      res.writeHead(200, { 'content-type': 'image/png', 'access-control-allow-origin': '*' });
+      res.end(png);
+    });
+    await new Promise((ok) => tileServer.listen(Number(process.env.AUYL_TILE_PORT), '127.0.0.1', ok));
+  }
   assert.ok(BASE, 'AUYL_URL is not set: run these through cargo test (crates/auyl-cli/tests/web_e2e.rs)');
   assert.ok(fs.existsSync(EXE), `the browser ${EXE} is missing: install Debian's chromium (scripts/test does)`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -37,7 +79,10 @@ before(async () => {
   });
 });
 
-after(async () => { if (browser) await browser.close(); });
+after(async () => {
+  if (browser) await browser.close();
+  if (tileServer) tileServer.close();
+});
 
 async function newPage(lang = 'en') {
   const context = await browser.newContext({ locale: lang === 'kk' ? 'kk-KZ' : lang === 'ru' ? 'ru-RU' : 'en-GB', viewport: { width: 1280, height: 800 } });
@@ -504,6 +549,66 @@ test('the resilience map: clicking an element shows what fails, and the heat map
   const said = await page.textContent('[data-testid=res-scenario-summary]');
   assert.ok(said.includes(want.body.result.people_cut_off.toLocaleString('en-GB')), `${said} / ${want.body.result.people_cut_off}`);
   await shot(page, 'resilience-power-cut');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('clicking a mast of the plan draws its coverage and says what it covers', async () => {
+  const { page, context, errors } = await newPage('ru');
+  await login(page, 'ministry_analyst');
+  await mapState(page);
+  const net = await apiJson(page, '/api/plans/latest/elements');
+  const lte = net.features.filter((f) => f.properties.element === 'site' && f.properties.technology === 'lte');
+  assert.ok(lte.length > 0, 'the demo plan has LTE masts');
+  // Prefer a mast on the detailed SRTM3 terrain around Almaty (42–44 N, 76–78 E).
+  const inSrtm = (f) => { const [x, y] = f.geometry.coordinates; return x >= 76 && x < 78 && y >= 42 && y < 44; };
+  const site = lte.find(inSrtm) || lte[0];
+  await page.check('[data-testid=show-network]');
+  await page.evaluate(([x, y]) => window.auylMap.map.jumpTo({ center: [x, y], zoom: 10 }), site.geometry.coordinates);
+  await page.waitForFunction((id) => {
+    const m = window.auylMap.map;
+    return m.loaded() && m.queryRenderedFeatures({ layers: ['plan-sites'] }).some((f) => f.properties.id === id);
+  }, site.properties.id, { timeout: 60000 });
+  // A real click on the mast, where the map draws it.
+  const at = await page.evaluate(([x, y]) => window.auylMap.map.project([x, y]), site.geometry.coordinates);
+  const box = await page.locator('#map canvas').boundingBox();
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  await page.waitForSelector('[data-testid=coverage-summary]', { timeout: 120000 });
+  const want = await apiJson(page, `/api/plans/latest/sites/${encodeURIComponent(site.properties.id)}/coverage`);
+  const fmt = (n) => new Intl.NumberFormat('ru-RU').format(n);
+  const summary = await page.textContent('[data-testid=coverage-summary]');
+  assert.equal(summary, DICT.ru['map.coverage_summary'].replace('{settlements}', fmt(want.covered.settlements)).replace('{people}', fmt(want.covered.people)));
+  assert.ok(await page.evaluate(() => !!window.auylMap.map.getLayer('coverage')));
+  // Every settlement the plan puts on this mast is inside the overlay's box.
+  const [[w, n], , [e, s]] = want.coordinates;
+  const served = await apiJson(page, '/api/settlements?limit=100000');
+  const ids = new Set(want.covered.list.map((c) => c.id));
+  for (const f of served.features.filter((x) => ids.has(x.properties.id))) {
+    const [x, y] = f.geometry.coordinates;
+    assert.ok(x >= w && x <= e && y >= s && y <= n, f.properties.id);
+  }
+  await shot(page, 'map-coverage-ru');
+  await page.click('[data-testid=coverage-clear]');
+  assert.ok(await page.evaluate(() => !window.auylMap.map.getLayer('coverage')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the configured online base map is drawn under the boundaries with its attribution', async () => {
+  assert.ok(process.env.AUYL_TILE_PORT, 'the harness configures a base map (AUYL_TILE_PORT)');
+  const { page, context, errors } = await newPage('kk');
+  await login(page, 'viewer');
+  await mapState(page);
+  const cfg = await apiJson(page, '/api/config');
+  assert.equal(cfg.base_map.tiles_url, `http://127.0.0.1:${process.env.AUYL_TILE_PORT}/{z}/{x}/{y}.png`);
+  const style = await page.evaluate(() => window.auylMap.map.getStyle());
+  assert.deepEqual(style.sources.base.tiles, [cfg.base_map.tiles_url]);
+  assert.deepEqual(style.layers.slice(0, 3).map((l) => l.id), ['background', 'base', 'regions-fill']);
+  await page.waitForFunction(() => window.auylMap.map.areTilesLoaded());
+  assert.ok(tileHits.some((u) => /^\/\d+\/\d+\/\d+\.png$/.test(u)), `tile requests: ${tileHits.slice(0, 5)}`);
+  const attribution = await page.textContent('.maplibregl-ctrl-attrib');
+  assert.ok(attribution.includes(cfg.base_map.attribution), attribution);
+  await shot(page, 'map-base-tiles-kk');
   assert.deepEqual(errors, []);
   await context.close();
 });

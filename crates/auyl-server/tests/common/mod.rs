@@ -169,7 +169,20 @@ pub async fn login(env: &Env, name: &str) -> String {
 }
 
 pub async fn env() -> Env {
-    env_on(auyl_testkit::sqlite_db(), Config::default()).await
+    env_on(
+        auyl_testkit::sqlite_db(),
+        Config {
+            terrain: Some(demo_terrain()),
+            ..Config::default()
+        },
+    )
+    .await
+}
+
+/// The demo terrain (the national 30″ grid and four SRTM3 tiles around Almaty).
+pub fn demo_terrain() -> std::sync::Arc<auyl_terrain::DemSet> {
+    let dir = auyl_testkit::repo_root().join("data/demo/terrain");
+    std::sync::Arc::new(auyl_terrain::DemSet::open_folders(&[dir], 64 << 20).unwrap())
 }
 
 impl Env {
