@@ -145,16 +145,7 @@ pub fn plan_registry(
     gap: f64,
     quiet: bool,
 ) -> Result<Plan> {
-    let inputs = PlanInputs {
-        settlements: &reg.settlements,
-        areas: &reg.areas,
-        nodes: &reg.nodes,
-        masts: &reg.masts,
-        power: &reg.power,
-        roads: &reg.roads,
-        organisations: &reg.organisations,
-        terrain,
-    };
+    let inputs = PlanInputs::from_registry(reg, terrain);
     let started = Instant::now();
     let clock = move || started.elapsed().as_secs_f64();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
@@ -229,63 +220,7 @@ pub fn now_rfc3339() -> String {
 
 /// Names, regions and organisations for exports.
 pub fn plan_context(reg: &Registry) -> PlanContext {
-    let settlements = reg
-        .settlements
-        .iter()
-        .map(|s| {
-            (
-                s.id.clone(),
-                SettlementInfo {
-                    name: s
-                        .names
-                        .display("kk")
-                        .or_else(|| s.names.display("ru"))
-                        .or_else(|| s.names.display("en"))
-                        .unwrap_or(s.id.as_str())
-                        .to_string(),
-                    region_code: s.region_code.clone(),
-                    location: s.location,
-                },
-            )
-        })
-        .collect();
-    let organisations = reg
-        .organisations
-        .iter()
-        .map(|o| {
-            (
-                o.id.clone(),
-                o.names
-                    .display("en")
-                    .or_else(|| o.names.display("ru"))
-                    .unwrap_or(o.id.as_str())
-                    .to_string(),
-            )
-        })
-        .collect();
-    let regions = reg
-        .areas
-        .iter()
-        .filter(|a| a.level == AreaLevel::Region)
-        .map(|a| {
-            (
-                a.code.to_string(),
-                a.names
-                    .display("en")
-                    .or_else(|| a.names.display("ru"))
-                    .unwrap_or(a.code.as_str())
-                    .to_string(),
-            )
-        })
-        .collect();
-    PlanContext {
-        settlements,
-        organisations,
-        regions,
-        title: String::new(),
-        generated_at: now_rfc3339(),
-        benchmarks: Vec::new(),
-    }
+    PlanContext::from_registry(reg, &now_rfc3339())
 }
 
 #[derive(Serialize)]

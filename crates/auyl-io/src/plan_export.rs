@@ -4,7 +4,7 @@
 use crate::error::{Error, Result, io_err};
 use crate::features::FeatureTable;
 use crate::write::{atomic_write, export_tables};
-use auyl_model::{FieldType, GeometryKind, Id, LonLat, Plan, Value};
+use auyl_model::{AreaLevel, FieldType, GeometryKind, Id, LonLat, Plan, RegistryLayers, Value};
 use geo_types::{Geometry, LineString, Point};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -25,6 +25,70 @@ pub struct PlanContext {
     pub generated_at: String,
     /// Lines setting the plan beside published figures (`label`, `figure`, `comment`).
     pub benchmarks: Vec<(String, String, String)>,
+}
+
+impl PlanContext {
+    /// Names, regions and locations from the registry (settlements, regions and organisations
+    /// are read; other layers may be empty), made at `generated_at` (RFC 3339).
+    pub fn from_registry(reg: &RegistryLayers, generated_at: &str) -> PlanContext {
+        let settlements = reg
+            .settlements
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    SettlementInfo {
+                        name: s
+                            .names
+                            .display("kk")
+                            .or_else(|| s.names.display("ru"))
+                            .or_else(|| s.names.display("en"))
+                            .unwrap_or(s.id.as_str())
+                            .to_string(),
+                        region_code: s.region_code.clone(),
+                        location: s.location,
+                    },
+                )
+            })
+            .collect();
+        let organisations = reg
+            .organisations
+            .iter()
+            .map(|o| {
+                (
+                    o.id.clone(),
+                    o.names
+                        .display("en")
+                        .or_else(|| o.names.display("ru"))
+                        .unwrap_or(o.id.as_str())
+                        .to_string(),
+                )
+            })
+            .collect();
+        let regions = reg
+            .areas
+            .iter()
+            .filter(|a| a.level == AreaLevel::Region)
+            .map(|a| {
+                (
+                    a.code.to_string(),
+                    a.names
+                        .display("en")
+                        .or_else(|| a.names.display("ru"))
+                        .unwrap_or(a.code.as_str())
+                        .to_string(),
+                )
+            })
+            .collect();
+        PlanContext {
+            settlements,
+            organisations,
+            regions,
+            title: String::new(),
+            generated_at: generated_at.to_string(),
+            benchmarks: Vec::new(),
+        }
+    }
 }
 
 /// A settlement as the plan's outputs show it.

@@ -58,6 +58,25 @@ pub struct PlanInputs<'a> {
     pub terrain: Option<&'a auyl_terrain::DemSet>,
 }
 
+impl<'a> PlanInputs<'a> {
+    /// The inputs from registry layers loaded whole (`auyl_store::Store::load_layers`).
+    pub fn from_registry(
+        reg: &'a auyl_model::RegistryLayers,
+        terrain: Option<&'a auyl_terrain::DemSet>,
+    ) -> PlanInputs<'a> {
+        PlanInputs {
+            settlements: &reg.settlements,
+            areas: &reg.areas,
+            nodes: &reg.nodes,
+            masts: &reg.masts,
+            power: &reg.power,
+            roads: &reg.roads,
+            organisations: &reg.organisations,
+            terrain,
+        }
+    }
+}
+
 /// How hard to try, and the outside world the planner must not read by itself.
 #[derive(Clone, Copy)]
 pub struct SolveOptions<'a> {

@@ -45,6 +45,9 @@ export function t(key, vars) {
   return s;
 }
 
+// Whether the dictionary has a key (for texts that come from the server, like planner stages).
+export function has(key) { return dict[key] !== undefined; }
+
 // Fills data-i18n (text), data-i18n-placeholder, data-i18n-title and data-i18n-aria-label.
 export function translate(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

@@ -20,6 +20,7 @@ pub mod auth;
 mod cache;
 pub mod coverage;
 pub mod error;
+pub mod plan_jobs;
 pub mod plans;
 pub mod registry;
 pub mod resilience;
@@ -150,6 +151,8 @@ pub struct AppState {
     pub(crate) resilience_cache: Arc<resilience::Cache>,
     /// Read responses kept per version of their data (see `cache`).
     pub(crate) responses: Arc<cache::ResponseCache>,
+    /// Planning runs started through the API.
+    pub(crate) plan_jobs: Arc<std::sync::Mutex<plan_jobs::Jobs>>,
 }
 
 /// The domains of the API, in the order their routes are registered. A new domain module adds
@@ -160,6 +163,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
     registry::routes,
     tracking::routes,
     plans::routes,
+    plan_jobs::routes,
     resilience::routes,
     coverage::routes,
 ];
@@ -177,7 +181,7 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
         (name = "service", description = "Health"),
         (name = "auth", description = "Sign in, sessions, accounts"),
         (name = "registry", description = "Settlements, regions, organisations, imports and exports"),
-        (name = "plans", description = "Stored plans, one plan's settlements, scenario comparison, site coverage"),
+        (name = "plans", description = "Planning runs, stored plans and their exports, one plan's settlements, scenario comparison, site coverage"),
         (name = "tracking", description = "Works, blockers, KPIs, what waits on whom, operator workbooks, weekly report"),
         (name = "resilience", description = "Single points of failure, who is at risk, failure scenarios and redundancy proposals of a plan's network"),
     )
@@ -208,6 +212,7 @@ pub fn app(store: Store, config: Config) -> App {
         tracking_cache: Arc::default(),
         resilience_cache: Arc::default(),
         responses: Arc::default(),
+        plan_jobs: Arc::default(),
     };
     let routes = DOMAINS
         .iter()

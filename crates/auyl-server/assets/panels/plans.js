@@ -1,7 +1,8 @@
-// Plans: the stored scenarios, one plan's totals and largest settlements, the comparison of two
-// scenarios, and the plan's decision on the settlement page.
-import { registerPanel, h, ApiError } from '../app.js';
-import { t, fmtNumber, fmtDate } from '../i18n.js';
+// Plans: the stored scenarios with their files (workbook, GeoPackage, report), a new planning
+// run with its progress (ministry), the comparison of two scenarios, and the plan's decision on
+// the settlement page.
+import { registerPanel, h, ApiError, me } from '../app.js';
+import { t, has, fmtNumber, fmtDate } from '../i18n.js';
 import { registerSection } from './settlement.js';
 import { ensureMap, TECHS } from './map.js';
 
@@ -16,18 +17,88 @@ function techList(byTech) {
   return TECHS.filter((k) => byTech && byTech[k]).map((k) => `${t(`tech.${k}`)} ${fmtNumber(byTech[k])}`).join(' · ');
 }
 
+const MINISTRY = ['administrator', 'ministry_analyst'];
+const EXPORTERS = ['administrator', 'ministry_analyst', 'viewer'];
+
+function stageLabel(stage) { return has(`stage.${stage}`) ? t(`stage.${stage}`) : stage; }
+
+// The form that starts a planning run, and its progress until the plan is stored.
+function runForm(onStored, ctx) {
+  const preset = h('select', { name: 'preset', 'data-testid': 'run-preset' }, ['central', 'low', 'high'].map((p) => h('option', { value: p }, t(`preset.${p}`))));
+  const mode = h('select', { name: 'mode', 'data-testid': 'run-mode' }, ['min_cost', 'max_people'].map((m) => h('option', { value: m }, t(`mode.${m}`))));
+  const name = h('input', { name: 'name', value: 'central', 'data-testid': 'run-name' });
+  const minPop = h('input', { type: 'number', min: '0', step: '1', name: 'min_population', 'data-testid': 'run-min-population' });
+  const file = h('input', { type: 'file', accept: '.toml,text/plain', name: 'scenario', 'data-testid': 'run-scenario' });
+  const status = h('p', { 'data-testid': 'run-status', 'aria-live': 'polite' });
+  const bar = h('progress', { max: '1', value: '0', hidden: true });
+  preset.addEventListener('change', () => { name.value = preset.value; });
+  const go = h('button', { type: 'button', class: 'primary', 'data-testid': 'run-go', onclick: async () => {
+    const body = { preset: preset.value, mode: mode.value, name: name.value.trim() };
+    if (minPop.value !== '') body.min_population = Math.floor(Number(minPop.value));
+    if (file.files.length) body.scenario_toml = await file.files[0].text();
+    go.disabled = true;
+    status.className = '';
+    try {
+      let job = await ctx.api('/api/plans/runs', { method: 'POST', body });
+      bar.hidden = false;
+      while (job.state === 'running') {
+        status.textContent = t('plans.run_status', { id: job.id, stage: stageLabel(job.stage), done: fmtNumber(job.done), total: fmtNumber(job.total), seconds: fmtNumber(Math.round(job.elapsed_s)) });
+        bar.max = String(Math.max(job.total, 1));
+        bar.value = String(job.done);
+        await new Promise((r) => setTimeout(r, 1000));
+        job = await ctx.api(`/api/plans/runs/${job.id}`);
+      }
+      bar.hidden = true;
+      if (job.state === 'done') {
+        status.textContent = t('plans.run_done', { plan: job.plan, served: fmtNumber(job.totals.settlements_served), people: fmtNumber(job.totals.people_connected) });
+        await onStored();
+      } else {
+        status.className = 'error';
+        status.textContent = t('plans.run_failed', { message: job.error });
+      }
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = t('plans.run_failed', { message: e.message });
+    } finally {
+      go.disabled = false;
+    }
+  } }, t('plans.run'));
+  return h('div', { 'data-testid': 'run-form' },
+    h('h3', { i18n: 'plans.run_title' }),
+    h('div', { class: 'row' },
+      h('label', {}, h('span', { i18n: 'plans.preset' }), preset),
+      h('label', {}, h('span', { i18n: 'plans.mode' }), mode),
+      h('label', {}, h('span', { i18n: 'plans.name' }), name),
+      h('label', {}, h('span', { i18n: 'plans.min_population' }), minPop),
+      h('label', {}, h('span', { i18n: 'plans.scenario_file' }), file),
+      go),
+    bar, status);
+}
+
+function exportLinks(label) {
+  return ['xlsx', 'gpkg', 'html'].map((f) => h('a', { href: `/api/plans/${encodeURIComponent(label)}/export?format=${f}`, download: '', 'data-format': f, class: 'file' }, f));
+}
+
 async function render(el, ctx) {
   await ensureMap();
   const plans = await ctx.api('/api/plans');
-  el.append(h('h2', { i18n: 'plans.title' }));
-  if (!plans.length) { el.append(h('p', { class: 'muted', i18n: 'plans.none' })); return; }
-  el.append(h('table', { 'data-testid': 'plans-table' },
-    h('thead', {}, h('tr', {}, ['plans.scenario', 'plans.created', 'plans.settlements', 'plans.capex'].map((k, i) => h('th', { class: i > 1 ? 'num' : null, i18n: k })))),
+  const role = me().role;
+  const table = h('div');
+  el.append(h('h2', { i18n: 'plans.title' }), table);
+  if (MINISTRY.includes(role)) {
+    el.append(runForm(async () => { el.replaceChildren(); await render(el, ctx); }, ctx));
+  }
+  if (!plans.length) { table.append(h('p', { class: 'muted', i18n: 'plans.none' })); return; }
+  const files = EXPORTERS.includes(role);
+  table.append(h('table', { 'data-testid': 'plans-table' },
+    h('thead', {}, h('tr', {}, [...['plans.scenario', 'plans.created', 'plans.settlements', 'plans.capex'].map((k, i) => h('th', { class: i > 1 ? 'num' : null, i18n: k })),
+      files ? h('th', { i18n: 'plans.exports' }) : null])),
     h('tbody', {}, plans.map((p) => h('tr', { 'data-plan': p.label },
       h('td', {}, p.label, h('div', { class: 'muted' }, techList(p.totals.settlements_by_technology))),
       h('td', {}, fmtDate(Date.parse(p.created_at) / 1000)),
       h('td', { class: 'num' }, fmtNumber(Object.values(p.totals.settlements_by_technology).reduce((a, b) => a + b, 0))),
-      h('td', { class: 'num' }, usd(p.totals.capex_usd)))))));
+      h('td', { class: 'num' }, usd(p.totals.capex_usd)),
+      files ? h('td', { class: 'files' }, exportLinks(p.label)) : null)))));
   const pick = (name, i) => {
     const s = h('select', { name, 'data-testid': `compare-${name}` }, plans.map((p) => h('option', { value: p.label }, p.label)));
     s.value = plans[Math.min(i, plans.length - 1)].label;

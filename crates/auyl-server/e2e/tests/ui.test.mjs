@@ -612,3 +612,38 @@ test('the configured online base map is drawn under the boundaries with its attr
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('an analyst runs the planner from the browser, follows it and downloads the new plan', async () => {
+  const { page, context, errors } = await newPage('en');
+  await login(page, 'ministry_analyst');
+  await mapState(page);
+  await page.click('#nav a[data-panel=plans]');
+  await page.waitForSelector('[data-testid=run-form]');
+  const before = await apiJson(page, '/api/plans');
+  // The large villages only, so the run takes seconds, not the national minute.
+  await page.fill('[data-testid=run-name]', 'e2e-large-villages');
+  await page.fill('[data-testid=run-min-population]', '8000');
+  await page.click('[data-testid=run-go]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=run-go]').disabled, null, { timeout: 300000 });
+  const plans = await apiJson(page, '/api/plans');
+  assert.equal(plans.length, before.length + 1);
+  const made = plans.find((p) => p.scenario === 'e2e-large-villages');
+  assert.ok(made, JSON.stringify(plans.map((p) => p.label)));
+  const status = await page.textContent('[data-testid=run-status]');
+  assert.ok(status.includes(made.label), status);
+  // The panel shows the new plan with its files; the workbook is a real XLSX (a zip).
+  await page.waitForSelector(`[data-testid=plans-table] tr[data-plan="${made.label}"]`);
+  const href = await page.getAttribute(`tr[data-plan="${made.label}"] a[data-format=xlsx]`, 'href');
+  const head = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return [r.status, r.headers.get('content-type'), [...new Uint8Array(await r.arrayBuffer()).slice(0, 2)]];
+  }, href);
+  assert.deepEqual(head, [200, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', [0x50, 0x4b]]);
+  // Every target had at least 8,000 people.
+  const full = await apiJson(page, `/api/plans/${encodeURIComponent(made.label)}`);
+  assert.ok(full.settlements.length > 0, JSON.stringify(full.totals));
+  for (const s of full.settlements) assert.ok(s.people >= 8000, JSON.stringify(s));
+  await shot(page, 'plans-run-en');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
