@@ -6,7 +6,6 @@ use auyl_server::{Config, CreateUser, RoleName};
 use auyl_store::{Role, Store};
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 /// Arguments of `auyl serve`.
 #[derive(clap::Args, Debug)]

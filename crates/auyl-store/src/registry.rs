@@ -276,18 +276,6 @@ impl Store {
         Ok(diff)
     }
 
-    /// The registry's version: the number of the last import run (0 before any). Every change to
-    /// a registry layer goes through [`Store::import`], which logs a run in the same transaction,
-    /// so an unchanged version means unchanged layers (the server keys its cached responses on it).
-    pub async fn registry_version(&self) -> Result<i64> {
-        Ok(
-            sqlx::query("SELECT CAST(COALESCE(MAX(\"id\"), 0) AS BIGINT) FROM \"imports\"")
-                .fetch_one(&self.pool)
-                .await?
-                .try_get(0)?,
-        )
-    }
-
     /// Loads every record of a layer, ordered by key.
     pub async fn load(&self, layer: Layer) -> Result<Vec<Record>> {
         let fields = layer.fields();
