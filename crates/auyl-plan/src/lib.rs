@@ -121,10 +121,22 @@ impl Default for SolveOptions<'static> {
     }
 }
 
+/// The stages a plan reports progress in, in their order.
+pub const STAGES: [&str; 8] = [
+    "targets",
+    "fibre routes",
+    "village options",
+    "coverage",
+    "greedy",
+    "mip",
+    "phasing",
+    "output",
+];
+
 /// Progress of a plan: a stage name and how far it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    /// `targets`, `fibre routes`, `village options`, `coverage`, `greedy`, `mip`, `phasing`, `output`.
+    /// One of [`STAGES`].
     pub stage: &'static str,
     /// Units done.
     pub done: usize,
@@ -134,6 +146,7 @@ pub struct Progress {
 
 impl Progress {
     pub(crate) fn stage(stage: &'static str, done: usize, total: usize) -> Progress {
+        debug_assert!(STAGES.contains(&stage), "undeclared stage {stage}");
         Progress { stage, done, total }
     }
 }

@@ -55,6 +55,9 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode.
+    pub const ALL: [Mode; 2] = [Mode::MinCost, Mode::MaxPeople];
+
     /// `min_cost` or `max_people`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -346,6 +349,9 @@ fn lch(p: usize, v: [f64; 3]) -> f64 {
 }
 
 impl Scenario {
+    /// The names [`Scenario::preset`] knows, the default first.
+    pub const PRESETS: [&'static str; 3] = ["central", "low", "high"];
+
     /// A preset: `low`, `central` (the default) or `high` column of costs.md.
     ///
     /// # Errors

@@ -51,6 +51,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/plans/{plan}/technologies", "AMOKV"),
     ("GET", "/api/plans/{plan}/elements", "AMOKV"),
     ("GET", "/api/plans/{plan}/settlements/{id}", "AMOKV"),
+    ("GET", "/api/plans/{plan}/export", "AMV"),
     ("GET", "/api/plans/{plan}/sites/{site}/coverage", "AMOKV"),
     ("GET", "/api/resilience/{plan}", "AMOKV"),
     ("GET", "/api/resilience/{plan}/spof", "AMOKV"),
@@ -60,6 +61,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/resilience/{plan}/settlements/{id}", "AMOKV"),
     ("POST", "/api/resilience/{plan}/scenario", "AMOKV"),
     ("GET", "/api/resilience/{plan}/redundancy", "AMV"),
+    // Last: a run stores a new plan, which becomes `latest` for the rows above.
+    ("POST", "/api/plans/runs", "AM"),
+    ("GET", "/api/plans/runs", "AM"),
+    ("GET", "/api/plans/runs/{id}", "AM"),
 ];
 
 /// Works of the fixture plan: one of the test operator (kazakhtelecom) in the akimat's region,
@@ -146,6 +151,9 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                 .replace("{plan}", "latest");
             let uri = match *path {
                 "/api/registry/{layer}/export" => format!("{uri}?format=csv"),
+                "/api/plans/{plan}/export" => format!("{uri}?format=geojson"),
+                // The first planning run (the POST rows before started it).
+                "/api/plans/runs/{id}" => "/api/plans/runs/1".to_string(),
                 "/api/registry/{layer}/import" => format!("{uri}?filename=organisations.csv"),
                 "/api/works/history" => format!("{uri}?id={OPERATOR_WORK}"),
                 "/api/plans/compare" => format!("{uri}?a=fixture-small@1&b=latest"),
@@ -203,6 +211,10 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                     )
                 }
                 ("POST", "/api/tracking/upload") => Body::from(workbook),
+                ("POST", "/api/plans/runs") => {
+                    b = b.header(header::CONTENT_TYPE, "application/json");
+                    Body::from(r#"{"name":"access","min_population":30000,"time_limit_s":20}"#)
+                }
                 ("POST", "/api/resilience/{plan}/scenario") => {
                     b = b.header(header::CONTENT_TYPE, "application/json");
                     Body::from(r#"{"kind":"random","k":1,"trials":10}"#)
@@ -227,6 +239,29 @@ async fn every_route_has_a_rule_and_every_rule_holds() {
                 assert_error(status, &json, StatusCode::FORBIDDEN, "forbidden");
             }
             checked += 1;
+            // One planning run at a time: let this one finish before the next caller starts one.
+            if *path == "/api/plans/runs" && *method == "POST" && status.is_success() {
+                let id = json["id"].as_u64().unwrap();
+                let mut waited = 0;
+                loop {
+                    let req = Request::get(format!("/api/plans/runs/{id}"))
+                        .header(header::AUTHORIZATION, format!("Bearer {}", tokens[&'M']))
+                        .body(Body::empty())
+                        .unwrap();
+                    let (s, run, _) = env.call(req).await;
+                    assert_eq!(s, StatusCode::OK);
+                    if run["state"] != "running" {
+                        assert_eq!(run["state"], "done", "{run}");
+                        break;
+                    }
+                    waited += 1;
+                    assert!(
+                        waited < 600,
+                        "planning run {id} still running after 2 minutes"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
             // Logging out ended the caller's session: prove it, then sign in again.
             if *path == "/api/auth/logout"
                 && let Some(l) = caller

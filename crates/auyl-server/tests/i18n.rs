@@ -208,6 +208,26 @@ fn families() -> BTreeMap<&'static str, Vec<String>> {
             .map(|s| s.as_str().to_string())
             .collect(),
     );
+    f.insert(
+        "mode",
+        auyl_plan::Mode::ALL
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect(),
+    );
+    f.insert(
+        "preset",
+        auyl_plan::Scenario::PRESETS.map(String::from).to_vec(),
+    );
+    // The planner's stages, and the server's own before and after (plan_jobs).
+    f.insert(
+        "stage",
+        auyl_plan::STAGES
+            .iter()
+            .chain(&["loading", "storing"])
+            .map(|s| s.to_string())
+            .collect(),
+    );
     // auyl_track::Outlook has no list of its members: its snake-case names.
     f.insert(
         "outlook",
