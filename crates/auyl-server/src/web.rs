@@ -67,7 +67,8 @@ pub static ASSETS: &[Asset] = &[
 ];
 
 /// The page's security policy: everything from this server, nothing from elsewhere (MapLibre
-/// starts its worker from a `blob:` URL and sets inline styles); a configured online base map
+/// starts its worker from a `blob:` URL, sets inline styles and fetches a coverage overlay from
+/// its `data:` URL); a configured online base map
 /// adds its tile server to the images and connections allowed.
 fn csp(base_map: Option<&crate::BaseMap>) -> String {
     let tiles = base_map
@@ -76,7 +77,7 @@ fn csp(base_map: Option<&crate::BaseMap>) -> String {
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
          child-src 'self' blob:; img-src 'self' data: blob:{tiles}; style-src 'self' 'unsafe-inline'; \
-         connect-src 'self'{tiles}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+         connect-src 'self' data:{tiles}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 }
 

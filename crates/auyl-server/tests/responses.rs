@@ -252,7 +252,7 @@ async fn a_configured_base_map_is_announced_and_allowed_by_the_page_policy() {
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(
         csp.contains("img-src 'self' data: blob: https://tile.example.org:8443")
-            && csp.contains("connect-src 'self' https://tile.example.org:8443"),
+            && csp.contains("connect-src 'self' data: https://tile.example.org:8443"),
         "{csp}"
     );
     // Without a base map the page talks to this server only.
@@ -261,5 +261,5 @@ async fn a_configured_base_map_is_announced_and_allowed_by_the_page_policy() {
         .call(Request::get("/").body(Body::empty()).unwrap())
         .await;
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("connect-src 'self';"), "{csp}");
+    assert!(csp.contains("connect-src 'self' data:;"), "{csp}");
 }

@@ -81,15 +81,24 @@ function exportLinks(label) {
 
 async function render(el, ctx) {
   await ensureMap();
+  const listing = h('div');
+  el.append(h('h2', { i18n: 'plans.title' }));
+  // The form stays as it is while a finished run redraws the plans under it.
+  if (MINISTRY.includes(role())) el.append(runForm(() => drawPlans(listing, ctx), ctx));
+  el.append(listing);
+  await drawPlans(listing, ctx);
+}
+
+function role() { return me().role; }
+
+// The stored plans with their files, and the comparison of two of them.
+async function drawPlans(el, ctx) {
   const plans = await ctx.api('/api/plans');
-  const role = me().role;
+  el.replaceChildren();
   const table = h('div');
-  el.append(h('h2', { i18n: 'plans.title' }), table);
-  if (MINISTRY.includes(role)) {
-    el.append(runForm(async () => { el.replaceChildren(); await render(el, ctx); }, ctx));
-  }
+  el.append(table);
   if (!plans.length) { table.append(h('p', { class: 'muted', i18n: 'plans.none' })); return; }
-  const files = EXPORTERS.includes(role);
+  const files = EXPORTERS.includes(role());
   table.append(h('table', { 'data-testid': 'plans-table' },
     h('thead', {}, h('tr', {}, [...['plans.scenario', 'plans.created', 'plans.settlements', 'plans.capex'].map((k, i) => h('th', { class: i > 1 ? 'num' : null, i18n: k })),
       files ? h('th', { i18n: 'plans.exports' }) : null])),

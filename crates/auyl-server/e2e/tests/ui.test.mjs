@@ -560,9 +560,18 @@ test('clicking a mast of the plan draws its coverage and says what it covers', a
   const net = await apiJson(page, '/api/plans/latest/elements');
   const lte = net.features.filter((f) => f.properties.element === 'site' && f.properties.technology === 'lte');
   assert.ok(lte.length > 0, 'the demo plan has LTE masts');
-  // Prefer a mast on the detailed SRTM3 terrain around Almaty (42–44 N, 76–78 E).
-  const inSrtm = (f) => { const [x, y] = f.geometry.coordinates; return x >= 76 && x < 78 && y >= 42 && y < 44; };
-  const site = lte.find(inSrtm) || lte[0];
+  // Masts near the border reach beyond the shipped terrain (the server says so, 409
+  // no_terrain); the first mast whose coverage the terrain holds is the one clicked.
+  const status = (id) => page.evaluate(async (u) => (await fetch(u)).status, `/api/plans/latest/sites/${encodeURIComponent(id)}/coverage`);
+  let site = null;
+  for (const f of lte) {
+    const st = await status(f.properties.id);
+    assert.ok(st === 200 || st === 409, `${f.properties.id}: ${st}`);
+    if (st === 200) { site = f; break; }
+  }
+  assert.ok(site, 'the terrain holds the coverage of at least one mast of the demo plan');
+  // Those refusals were asked for here: they are not the page's errors.
+  errors.splice(0, errors.length, ...errors.filter((e) => !(e.startsWith('409 ') && e.includes('/coverage'))));
   await page.check('[data-testid=show-network]');
   await page.evaluate(([x, y]) => window.auylMap.map.jumpTo({ center: [x, y], zoom: 10 }), site.geometry.coordinates);
   await page.waitForFunction((id) => {
