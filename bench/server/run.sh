@@ -26,6 +26,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 cargo build --release -q -p auyl-cli
 bin=$CARGO_TARGET_DIR/release/auyl
 work=$(mktemp -d /tmp/auyl-bench-server.XXXXXX)
+chmod 755 "$work" # nginx's workers (www-data when started as root) read the bodies from here
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -99,6 +100,10 @@ run_wrk() { # label url [wrk options…]
   p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
   P99_MS=$(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
   errs=$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' || true)
+  if grep -q 'Non-2xx' <<<"$out"; then
+    echo "$1 answered errors: $errs (a comparison of errors would mean nothing)" >&2
+    exit 1
+  fi
   printf '  %-6s %10.0f req/s   p50 %8.2f ms   p99 %8.2f ms  %s\n' "$1" "$RPS" "$p50" "$P99_MS" "$errs"
 }
 

@@ -6,6 +6,10 @@
 //! last import, the audit head, the latest plan). A new version makes the next request build it
 //! again; concurrent requests for the same key and version build it once and share it.
 //! Clients revalidate with `If-None-Match` and get `304 Not Modified`.
+//!
+//! The versions themselves are read at most once per [`VERSION_TTL`] ([`Versions`]): every write
+//! through this server forgets them at once, a write by another process (the cli, a second
+//! server on the same PostgreSQL) is seen within that time.
 
 use crate::error::{ApiError, ApiResult};
 use axum::body::Bytes;
@@ -16,7 +20,9 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
 /// Responses kept; beyond this the least recently used is dropped.
@@ -118,6 +124,53 @@ struct Slot {
     version: String,
     last_used: u64,
     cell: Arc<OnceCell<Arc<Entry>>>,
+}
+
+/// How long a version read from the database is taken as current.
+pub(crate) const VERSION_TTL: Duration = Duration::from_secs(1);
+
+/// Data versions recently read, by name (`registry`, `tracking`). Reading one is a database round
+/// trip per request, which at 100 concurrent dashboard clients was most of a cached response's
+/// cost. Writes through this server move the generation, which voids every version read before.
+#[derive(Default)]
+pub(crate) struct Versions {
+    generation: AtomicU64,
+    memo: Mutex<HashMap<&'static str, (String, Instant, u64)>>,
+}
+
+impl Versions {
+    /// The version `name`, from memory when read under this generation within [`VERSION_TTL`],
+    /// else from `read`.
+    pub(crate) async fn get<F, Fut>(&self, name: &'static str, read: F) -> ApiResult<String>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<String>>,
+    {
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((v, at, g)) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            && *g == generation
+            && at.elapsed() < VERSION_TTL
+        {
+            return Ok(v.clone());
+        }
+        let v = read().await?;
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        // A write that ended while this read ran may have moved the data after the read: keep
+        // the value only if no write ended meanwhile.
+        if self.generation.load(Ordering::Acquire) == generation {
+            memo.insert(name, (v.clone(), Instant::now(), generation));
+        }
+        Ok(v)
+    }
+
+    /// A write went through this server: versions read before may be stale.
+    pub(crate) fn wrote(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 /// Responses by key, each valid for one version of its data.
@@ -374,5 +427,36 @@ mod tests {
         }
         assert_eq!(cache.len(), MAX_ENTRIES);
         assert!(cache.inner.lock().unwrap().0.contains_key("k0"));
+    }
+
+    #[tokio::test]
+    async fn a_version_is_read_once_until_a_write_or_its_time_is_up() {
+        let versions = Versions::default();
+        let reads = AtomicUsize::new(0);
+        let read = |v: &'static str| {
+            reads.fetch_add(1, Ordering::SeqCst);
+            async move { Ok::<_, ApiError>(v.to_string()) }
+        };
+        assert_eq!(versions.get("t", || read("a")).await.unwrap(), "a");
+        assert_eq!(versions.get("t", || read("b")).await.unwrap(), "a");
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        // Another name is read on its own.
+        assert_eq!(versions.get("r", || read("x")).await.unwrap(), "x");
+        versions.wrote();
+        assert_eq!(versions.get("t", || read("b")).await.unwrap(), "b");
+        // A write ending during a read: that read is answered but not kept.
+        let v = versions
+            .get("u", || {
+                versions.wrote();
+                read("c")
+            })
+            .await
+            .unwrap();
+        assert_eq!(v, "c");
+        assert_eq!(versions.get("u", || read("d")).await.unwrap(), "d");
+        assert_eq!(versions.get("u", || read("e")).await.unwrap(), "d");
+        tokio::time::sleep(VERSION_TTL + Duration::from_millis(50)).await;
+        assert_eq!(versions.get("u", || read("f")).await.unwrap(), "f");
+        assert_eq!(reads.load(Ordering::SeqCst), 6);
     }
 }

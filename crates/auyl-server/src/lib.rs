@@ -151,6 +151,10 @@ pub struct AppState {
     pub(crate) resilience_cache: Arc<resilience::Cache>,
     /// Read responses kept per version of their data (see `cache`).
     pub(crate) responses: Arc<cache::ResponseCache>,
+    /// Data versions recently read (see `cache::Versions`).
+    pub(crate) versions: Arc<cache::Versions>,
+    /// Sessions recently read (see `auth::SessionCache`).
+    pub(crate) sessions: Arc<auth::SessionCache>,
     /// Planning runs started through the API.
     pub(crate) plan_jobs: Arc<std::sync::Mutex<plan_jobs::Jobs>>,
 }
@@ -167,6 +171,23 @@ pub const DOMAINS: &[fn(Routes) -> Routes] = &[
     resilience::routes,
     coverage::routes,
 ];
+
+/// Every request that may write forgets the data versions read before it, once it is answered.
+async fn note_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let writes = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let resp = next.run(req).await;
+    if writes {
+        state.versions.wrote();
+    }
+    resp
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -213,6 +234,8 @@ pub fn app(store: Store, config: Config) -> App {
         resilience_cache: Arc::default(),
         responses: Arc::default(),
         plan_jobs: Arc::default(),
+        sessions: Arc::default(),
+        versions: Arc::default(),
     };
     let routes = DOMAINS
         .iter()
@@ -231,6 +254,10 @@ pub fn app(store: Store, config: Config) -> App {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            note_writes,
         ))
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(max_body))

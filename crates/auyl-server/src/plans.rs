@@ -242,7 +242,7 @@ where
         _ => String::new(),
     };
     let key = format!("plan-{what}|{}|{scope}", r.id);
-    let version = format!("registry:{}", state.store.registry_version().await?);
+    let version = crate::registry::registry_version(state).await?;
     let st = state.clone();
     state
         .responses

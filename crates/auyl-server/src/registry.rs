@@ -231,11 +231,16 @@ async fn list_settlements(
 }
 
 /// The registry's version as a cache key part (see `cache`).
-async fn registry_version(state: &AppState) -> ApiResult<String> {
-    Ok(format!(
-        "registry:{}",
-        state.store.registry_version().await?
-    ))
+pub(crate) async fn registry_version(state: &AppState) -> ApiResult<String> {
+    state
+        .versions
+        .get("registry", || async {
+            Ok(format!(
+                "registry:{}",
+                state.store.registry_version().await?
+            ))
+        })
+        .await
 }
 
 /// One settlement, with the names of its region and district.

@@ -753,8 +753,13 @@ async fn kpis(
 /// The version of the tracking data as a cache key part: the audit head (every tracking write
 /// moves it).
 async fn tracking_version(state: &AppState) -> ApiResult<String> {
-    let head = state.store.audit_head().await.map_err(track_err)?;
-    Ok(format!("audit:{}:{}", head.seq, head.hash))
+    state
+        .versions
+        .get("tracking", || async {
+            let head = state.store.audit_head().await.map_err(track_err)?;
+            Ok(format!("audit:{}:{}", head.seq, head.hash))
+        })
+        .await
 }
 
 async fn kpis_value(state: &AppState, scope: &Scope, as_of: time::Date) -> ApiResult<Value> {

@@ -981,3 +981,46 @@ async fn works_changed_outside_the_server_are_seen_at_once() {
     assert_eq!(after["status"], "in_progress");
     assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
 }
+
+/// Sessions are read from memory for a few seconds after their first use; deleting the account
+/// or logging out through the server still ends them at the next request.
+#[tokio::test]
+async fn a_deleted_account_or_ended_session_is_refused_at_once() {
+    let env = env().await;
+    let me = |token: &str| {
+        Request::get("/api/auth/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    add_user(&env.store, "short-lived", auyl_server::RoleName::Viewer).await;
+    let token = login(&env, "short-lived").await;
+    for _ in 0..2 {
+        let (s, body, _) = env.call(me(&token)).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+    }
+    let (s, body) = env
+        .send(
+            "DELETE",
+            "/api/users/short-lived",
+            Some('A'),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    let (s, body, _) = env.call(me(&token)).await;
+    assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    add_user(&env.store, "leaving", auyl_server::RoleName::Viewer).await;
+    let token = login(&env, "leaving").await;
+    let (s, _, _) = env.call(me(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    let logout = Request::post("/api/auth/logout")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = env.call(logout).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, body, _) = env.call(me(&token)).await;
+    assert_error(s, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
