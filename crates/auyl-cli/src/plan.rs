@@ -451,24 +451,7 @@ pub fn compare_plans(a_label: &str, a: &Plan, b_label: &str, b: &Plan) -> Compar
         year_changed: vec![],
         cost_changed: 0,
     };
-    let tot = |p: &Plan| {
-        let mut m = BTreeMap::new();
-        m.insert("capex_usd".to_string(), p.totals.capex_usd);
-        m.insert("npc_usd".to_string(), p.totals.npc_usd);
-        m.insert("fibre_km".to_string(), p.totals.fibre_m / 1000.0);
-        m.insert("new_masts".to_string(), p.totals.new_masts as f64);
-        m.insert("microwave_hops".to_string(), p.totals.microwave_hops as f64);
-        m.insert("settlements_served".to_string(), p.settlements.len() as f64);
-        m.insert(
-            "people_connected".to_string(),
-            p.settlements.iter().map(|s| s.people as f64).sum(),
-        );
-        for (k, v) in &p.totals.settlements_by_technology {
-            m.insert(format!("settlements_{k}"), *v as f64);
-        }
-        m
-    };
-    let (ta, tb) = (tot(a), tot(b));
+    let (ta, tb) = (a.comparable_totals(), b.comparable_totals());
     for k in ta.keys().chain(tb.keys()) {
         c.totals.insert(
             k.clone(),

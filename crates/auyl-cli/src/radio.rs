@@ -598,17 +598,7 @@ async fn load_settlements(database: &str) -> Result<Vec<coverage::SettlementPoin
     Ok(records
         .into_iter()
         .filter_map(|r| match r {
-            Record::Settlement(s) => Some(coverage::SettlementPoint {
-                id: s.id.to_string(),
-                name: s
-                    .names
-                    .display("kk")
-                    .or_else(|| s.names.display("ru"))
-                    .unwrap_or("")
-                    .to_string(),
-                position: s.location,
-                population: s.population.map_or(0, |p| u64::from(p.people)),
-            }),
+            Record::Settlement(s) => Some(coverage::SettlementPoint::from(&s)),
             _ => None,
         })
         .collect())

@@ -11,8 +11,8 @@ use auyl_io::tracking_xlsx::{
 use auyl_model::{Id, Layer, Plan, Record};
 use auyl_store::{Store, TrackError};
 use auyl_track::{
-    Durations, EditContext, ForecastParams, SIMULATED_USER, SimParams, WorkUpdate, burn_up,
-    compute_kpis, format_date, generate, outlooks, parse_date, simulate, verify_chain,
+    Durations, EditContext, ForecastParams, SIMULATED_USER, SimParams, WorkUpdate, compute_kpis,
+    dashboard, format_date, generate, outlooks, parse_date, simulate, verify_chain,
 };
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -688,15 +688,7 @@ pub(crate) async fn weekly_report(
     let n = names(store).await?;
     let head = store.audit_head().await?;
     let simulated = is_simulated(store).await?;
-    let kpis = compute_kpis(&settlements, &works, as_of);
-    let from = works
-        .iter()
-        .map(|w| w.planned_start)
-        .min()
-        .unwrap_or(as_of)
-        .min(as_of);
-    let burn = burn_up(&settlements, &works, from, as_of);
-    let o = outlooks(
+    let d = dashboard(
         &settlements,
         &works,
         as_of,
@@ -711,9 +703,9 @@ pub(crate) async fn weekly_report(
     let (x, h) = write_weekly_report(
         output,
         &WeeklyReport {
-            kpis: &kpis,
-            burn_up: &burn,
-            outlooks: &o,
+            kpis: &d.kpis,
+            burn_up: &d.burn_up,
+            outlooks: &d.outlooks,
             region_names: &n.regions,
             org_names: &n.orgs,
             simulated,

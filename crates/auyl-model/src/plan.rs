@@ -251,3 +251,32 @@ pub struct Plan {
     /// Assumptions that apply to the whole plan (e.g. `backbone PoPs assumed at district centres`).
     pub assumptions: Vec<String>,
 }
+
+impl Plan {
+    /// The totals two plans are compared by, by name: `capex_usd`, `npc_usd`, `fibre_km`,
+    /// `new_masts`, `microwave_hops`, `settlements_served`, `people_connected` and
+    /// `settlements_{technology}` for each technology used.
+    pub fn comparable_totals(&self) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        m.insert("capex_usd".to_string(), self.totals.capex_usd);
+        m.insert("npc_usd".to_string(), self.totals.npc_usd);
+        m.insert("fibre_km".to_string(), self.totals.fibre_m / 1000.0);
+        m.insert("new_masts".to_string(), self.totals.new_masts as f64);
+        m.insert(
+            "microwave_hops".to_string(),
+            self.totals.microwave_hops as f64,
+        );
+        m.insert(
+            "settlements_served".to_string(),
+            self.settlements.len() as f64,
+        );
+        m.insert(
+            "people_connected".to_string(),
+            self.settlements.iter().map(|s| s.people as f64).sum(),
+        );
+        for (k, v) in &self.totals.settlements_by_technology {
+            m.insert(format!("settlements_{k}"), *v as f64);
+        }
+        m
+    }
+}

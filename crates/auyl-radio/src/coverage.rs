@@ -677,6 +677,18 @@ pub struct SettlementPoint {
     pub population: u64,
 }
 
+impl From<&auyl_model::Settlement> for SettlementPoint {
+    /// A registry settlement by its Kazakh name (or whichever it has).
+    fn from(s: &auyl_model::Settlement) -> SettlementPoint {
+        SettlementPoint {
+            id: s.id.to_string(),
+            name: s.names.display("kk").unwrap_or("").to_string(),
+            position: s.location,
+            population: s.population.as_ref().map_or(0, |p| u64::from(p.people)),
+        }
+    }
+}
+
 /// A settlement inside the map and its received power.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SettlementCoverage {

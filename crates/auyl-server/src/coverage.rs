@@ -53,16 +53,7 @@ async fn site_coverage(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let dem = state.config.terrain.clone().ok_or_else(no_terrain)?;
-    let r = state
-        .store
-        .find_plan(&selector)
-        .await
-        .map_err(crate::plans::store_err)?;
-    let plan = state
-        .store
-        .load_plan(&r)
-        .await
-        .map_err(crate::plans::store_err)?;
+    let (r, plan) = crate::plans::find(&state, &selector).await?;
     let site = plan
         .sites
         .iter()
@@ -112,17 +103,7 @@ async fn site_coverage(
                 .await?
                 .into_iter()
                 .filter_map(Record::into_settlement)
-                .map(|s| SettlementPoint {
-                    id: s.id.0.clone(),
-                    name: s
-                        .names
-                        .display("kk")
-                        .or_else(|| s.names.display("ru"))
-                        .unwrap_or("")
-                        .to_string(),
-                    position: s.location,
-                    population: s.population.map_or(0, |p| u64::from(p.people)),
-                })
+                .map(|s| SettlementPoint::from(&s))
                 .collect();
             tokio::task::spawn_blocking(move || {
                 overlay(&dem, &scenario, &site, &settlements, &label)

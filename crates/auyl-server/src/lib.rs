@@ -20,6 +20,7 @@ pub mod auth;
 mod cache;
 pub mod coverage;
 pub mod error;
+mod files;
 pub mod plan_jobs;
 pub mod plans;
 pub mod registry;

@@ -15,7 +15,7 @@ use auyl_model::Layer;
 use auyl_plan::{Mode, PlanInputs, Progress, Scenario, SolveOptions};
 use auyl_store::PlanMeta;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -337,42 +337,20 @@ async fn export(
             )));
         }
     };
-    let r = state
-        .store
-        .find_plan(&selector)
-        .await
-        .map_err(crate::plans::store_err)?;
-    let plan = state
-        .store
-        .load_plan(&r)
-        .await
-        .map_err(crate::plans::store_err)?;
+    let (r, plan) = crate::plans::find(&state, &selector).await?;
     let reg = state
         .store
         .load_layers(&[Layer::Settlements, Layer::Regions, Layer::Organisations])
         .await?;
-    let file = format!("plan-{}.{}", r.label().replace('@', "-"), q.format);
     let made_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .map_err(ApiError::internal)?;
-    let name = file.clone();
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+    let file = format!("plan-{}.{}", r.label().replace('@', "-"), q.format);
+    crate::files::made_file(file, content_type, move |path| {
         let ctx = auyl_io::PlanContext::from_registry(&reg, &made_at);
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let path = dir.path().join(&name);
-        auyl_io::export_plan(&path, &plan, &ctx).map_err(|e| e.to_string())?;
-        std::fs::read(&path).map_err(|e| e.to_string())
+        auyl_io::export_plan(path, &plan, &ctx).map_err(|e| e.to_string())
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
 }
 
 /// The planning-run and export endpoints.

@@ -30,7 +30,8 @@ pub(crate) fn store_err(e: auyl_store::Error) -> ApiError {
     }
 }
 
-async fn find(state: &AppState, selector: &str) -> ApiResult<(PlanRef, Plan)> {
+/// A stored plan by selector (`latest`, an id, a scenario or `scenario@version`).
+pub(crate) async fn find(state: &AppState, selector: &str) -> ApiResult<(PlanRef, Plan)> {
     let r = state.store.find_plan(selector).await.map_err(store_err)?;
     let p = state.store.load_plan(&r).await.map_err(store_err)?;
     Ok((r, p))
@@ -399,24 +400,6 @@ pub struct DecisionChange {
     pub people: u64,
 }
 
-fn totals_of(p: &Plan) -> BTreeMap<String, f64> {
-    let mut m = BTreeMap::new();
-    m.insert("capex_usd".to_string(), p.totals.capex_usd);
-    m.insert("npc_usd".to_string(), p.totals.npc_usd);
-    m.insert("fibre_km".to_string(), p.totals.fibre_m / 1000.0);
-    m.insert("new_masts".to_string(), p.totals.new_masts as f64);
-    m.insert("microwave_hops".to_string(), p.totals.microwave_hops as f64);
-    m.insert("settlements_served".to_string(), p.settlements.len() as f64);
-    m.insert(
-        "people_connected".to_string(),
-        p.settlements.iter().map(|s| s.people as f64).sum(),
-    );
-    for (k, v) in &p.totals.settlements_by_technology {
-        m.insert(format!("settlements_{k}"), *v as f64);
-    }
-    m
-}
-
 /// Compare two plans: totals side by side (cost, NPC, fibre, masts, settlements and people by
 /// technology) and the settlements whose technology or year changed, most people first.
 #[utoipa::path(get, path = "/api/plans/compare", tag = "plans", params(CompareQuery),
@@ -430,7 +413,7 @@ async fn compare(
     let (ra, pa) = find(&state, &q.a).await?;
     let (rb, pb) = find(&state, &q.b).await?;
     let region = region_filter(&state, &user).await?;
-    let (ta, tb) = (totals_of(&pa), totals_of(&pb));
+    let (ta, tb) = (pa.comparable_totals(), pb.comparable_totals());
     let totals: BTreeMap<&String, [f64; 2]> = ta
         .keys()
         .chain(tb.keys())

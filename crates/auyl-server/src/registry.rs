@@ -16,8 +16,8 @@ use auyl_model::{
 use auyl_store::{ImportRun, Role, User, WriteMode};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use geo_types::MultiPolygon;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -505,23 +505,10 @@ async fn export_layer(
     };
     let records = state.store.load(layer).await?;
     let name = format!("{}.{ext}", layer.as_str());
-    let file = name.clone();
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let path = dir.path().join(&file);
-        auyl_io::export_file(&path, layer, &records).map_err(|e| e.to_string())?;
-        std::fs::read(&path).map_err(|e| e.to_string())
+    crate::files::made_file(name, mime, move |path| {
+        auyl_io::export_file(path, layer, &records).map_err(|e| e.to_string())
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
 }
 
 /// How to import an uploaded file.

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::api::{Access, Routes};
 use crate::auth::{CurrentUser, now_s};
 use crate::error::{ApiError, ApiResult, ErrorBody, Json, Query};
+use crate::files::attachment;
 use auyl_io::tracking_xlsx::{
     TemplateMeta, TemplateRow, WeeklyReport, WorkbookError, read_operator_workbook,
     write_operator_template, write_weekly_report,
@@ -20,12 +21,12 @@ use auyl_model::{Id, Layer, Record};
 use auyl_store::{Role, TrackError, User};
 use auyl_track::{
     Blocker, BlockerReason, EditContext, ForecastParams, SIMULATED_USER, Status, TrackedSettlement,
-    Work, WorkKind, WorkUpdate, burn_up, compute_kpis, format_date, outlooks, parse_date,
+    Work, WorkKind, WorkUpdate, compute_kpis, dashboard, format_date, parse_date,
 };
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -767,21 +768,13 @@ async fn kpis_value(state: &AppState, scope: &Scope, as_of: time::Date) -> ApiRe
     let simulated = is_simulated(state).await?;
     let (settlements, works) = scoped(scope, &t);
     tokio::task::spawn_blocking(move || {
-        let k = compute_kpis(&settlements, &works, as_of);
-        let from = works
-            .iter()
-            .map(|w| w.planned_start)
-            .min()
-            .unwrap_or(as_of)
-            .min(as_of);
-        let burn = burn_up(&settlements, &works, from, as_of);
-        let o = outlooks(&settlements, &works, as_of, &ForecastParams::default());
+        let d = dashboard(&settlements, &works, as_of, &ForecastParams::default());
         json!({
             "as_of": format_date(as_of),
             "simulated": simulated,
-            "kpis": k,
-            "burn_up": burn,
-            "outlooks": o,
+            "kpis": d.kpis,
+            "burn_up": d.burn_up,
+            "outlooks": d.outlooks,
         })
     })
     .await
@@ -845,16 +838,6 @@ pub struct TemplateQuery {
     /// Organisation id; operator engineers and akimat officers get their own by default, the
     /// ministry must say.
     pub org: Option<String>,
-}
-
-fn attachment(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
 }
 
 /// Download an organisation's workbook: its works with locked keys, drop-down statuses and the
@@ -1199,23 +1182,14 @@ async fn report(
     let resilience = crate::resilience::latest_risk_summary(&state).await?;
     let made_at = now_rfc3339();
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let kpis = compute_kpis(&t.settlements, &t.works, as_of);
-        let from = t
-            .works
-            .iter()
-            .map(|w| w.planned_start)
-            .min()
-            .unwrap_or(as_of)
-            .min(as_of);
-        let burn = burn_up(&t.settlements, &t.works, from, as_of);
-        let o = outlooks(&t.settlements, &t.works, as_of, &ForecastParams::default());
+        let d = dashboard(&t.settlements, &t.works, as_of, &ForecastParams::default());
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let (x, h) = write_weekly_report(
             dir.path(),
             &WeeklyReport {
-                kpis: &kpis,
-                burn_up: &burn,
-                outlooks: &o,
+                kpis: &d.kpis,
+                burn_up: &d.burn_up,
+                outlooks: &d.outlooks,
                 region_names: &region_names,
                 org_names: &org_names,
                 simulated,

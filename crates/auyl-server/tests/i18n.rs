@@ -255,7 +255,7 @@ fn families() -> BTreeMap<&'static str, Vec<String>> {
         .map(String::from)
         .to_vec(),
     );
-    // The totals of a plan comparison (auyl-server plans::totals_of), besides those by technology.
+    // The totals of a plan comparison (auyl_model::Plan::comparable_totals), besides those by technology.
     f.insert(
         "total",
         [

@@ -3,7 +3,7 @@
 //! the 10th, 50th and 90th percentile finish dates; on-track / at-risk per region against the
 //! region's last target date.
 
-use crate::kpi::connection_days;
+use crate::kpi::{BurnUpPoint, Kpis, burn_up, compute_kpis, connection_days};
 use crate::work::{TrackedSettlement, Work, iso_date};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -240,4 +240,37 @@ pub fn outlooks(
         out.push(one(code, g, i as u64 + 1));
     }
     out
+}
+
+/// What the programme office reads each week: the KPIs as of a day, the burn-up from the first
+/// planned start (or the day, if earlier) to the day, and the outlook of each region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    /// KPIs as of the day.
+    pub kpis: Kpis,
+    /// Weekly burn-up against the target.
+    pub burn_up: Vec<BurnUpPoint>,
+    /// Forecast and outlook per region.
+    pub outlooks: Vec<RegionOutlook>,
+}
+
+/// The [`Dashboard`] of these settlements and works as of `as_of`.
+#[must_use]
+pub fn dashboard(
+    settlements: &[TrackedSettlement],
+    works: &[Work],
+    as_of: Date,
+    params: &ForecastParams,
+) -> Dashboard {
+    let from = works
+        .iter()
+        .map(|w| w.planned_start)
+        .min()
+        .unwrap_or(as_of)
+        .min(as_of);
+    Dashboard {
+        kpis: compute_kpis(settlements, works, as_of),
+        burn_up: burn_up(settlements, works, from, as_of),
+        outlooks: outlooks(settlements, works, as_of, params),
+    }
 }

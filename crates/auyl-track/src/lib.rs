@@ -40,7 +40,8 @@ pub use audit::{
 pub use edit::{Applied, EditContext, FieldChange, Ledger, WorkUpdate, apply_edit, diff};
 pub use error::{Error, Result};
 pub use forecast::{
-    Forecast, ForecastParams, Outlook, RegionOutlook, forecast, outlooks, weekly_throughput,
+    Dashboard, Forecast, ForecastParams, Outlook, RegionOutlook, dashboard, forecast, outlooks,
+    weekly_throughput,
 };
 pub use generate::{Durations, Generated, commissioning_id, generate};
 pub use kpi::{
