@@ -581,6 +581,7 @@ struct CoverageReport {
     itm_evaluations: usize,
     failed_evaluations: usize,
     filled_voids: usize,
+    radials_cut: usize,
     seconds: f64,
     geotiff: String,
     png: Option<String>,
@@ -680,6 +681,7 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         itm_evaluations: map.evaluations,
         failed_evaluations: map.failed_evaluations,
         filled_voids: map.filled_voids,
+        radials_cut: map.radials_cut,
         seconds,
         geotiff: a.output.display().to_string(),
         png: a.png.as_ref().map(|p| p.display().to_string()),
@@ -710,6 +712,12 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         r.seconds
     );
     println!("Terrain: {}", describe_terrain(&r.terrain));
+    if r.radials_cut > 0 {
+        println!(
+            "The terrain ends before the radius on {} of {} radials: no value beyond it (add the DEM tiles around the site)",
+            r.radials_cut, r.radials
+        );
+    }
     let s = &r.summary;
     println!(
         "Covered (≥ {:.1} dBm): {:.1} of {:.1} km²; settlements {} of {} within the radius, population {} of {} ({})",

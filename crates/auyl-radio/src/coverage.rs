@@ -486,6 +486,9 @@ pub struct CoverageMap {
     pub failed_evaluations: usize,
     /// Terrain samples interpolated over voids.
     pub filled_voids: usize,
+    /// Radials on which the terrain ended before the radius (no DEM tile beyond: a site near
+    /// the edge of the terrain); their pixels beyond have no value.
+    pub radials_cut: usize,
     /// The DEM sources read, finest first.
     pub terrain: Vec<TerrainSourceUsed>,
 }
@@ -495,8 +498,12 @@ struct RadialOut {
     values: Vec<f32>,
     failed: usize,
     filled: usize,
-    finest: usize,
-    coarsest: usize,
+    /// Finest and coarsest source read (None: no terrain on the radial).
+    sources: Option<(usize, usize)>,
+    /// Samples the terrain held, when it ended before the radius.
+    cut_at: Option<usize>,
+    /// Why a radial has no terrain at all.
+    missing: Option<TerrainError>,
 }
 
 /// The finest source at points of the grid (every 8th pixel inside the radius), so that every
@@ -595,25 +602,47 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
     let n = sweep.samples_per_radial;
     let step = sweep.radial_step_m;
     let setup = itm::RadioSetup::new(&itm_params, var)?;
-    let outs: Vec<RadialOut> = (0..sweep.radials)
+    let mut outs: Vec<RadialOut> = (0..sweep.radials)
         .into_par_iter()
         .map_init(
             || (dem.sampler(), vec![0.0f64; n], itm::RadialAnalysis::new()),
             |(sampler, z, radial), r| -> Result<RadialOut, CoverageError> {
                 let need = &needed[r * n..(r + 1) * n];
                 let mut values = vec![f32::NAN; n];
-                let summary = sampler.sample_radial(params.site, sweep.azimuth_deg(r), step, z)?;
+                let az = sweep.azimuth_deg(r);
+                let (summary, len) = match sampler.sample_radial(params.site, az, step, z) {
+                    Ok(s) => (s, n),
+                    // The terrain ends before the radius (a mast near the edge of the DEM, a
+                    // border): the radial is kept as far as the terrain goes, and its pixels
+                    // beyond stay without a value.
+                    Err(e @ TerrainError::MissingTile { .. }) => {
+                        let len = covered_prefix(sampler, params.site, az, step, z);
+                        if len < 2 {
+                            return Ok(RadialOut {
+                                values,
+                                failed: 0,
+                                filled: 0,
+                                sources: None,
+                                cut_at: Some(0),
+                                missing: Some(e),
+                            });
+                        }
+                        let s = sampler.sample_radial(params.site, az, step, &mut z[..len])?;
+                        (s, len)
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 radial.reset(
                     itm::Profile {
                         resolution_m: step,
-                        elevations_m: z,
+                        elevations_m: &z[..len],
                     },
                     params.tx_height_m,
                     params.rx_height_m,
                     itm_params.n_0,
                 )?;
                 let mut failed = 0;
-                for (k, _) in need.iter().enumerate().filter(|(_, u)| **u) {
+                for (k, _) in need[..len].iter().enumerate().filter(|(_, u)| **u) {
                     // Exactly prepare_p2p on the prefix z[..=k] (see RadialAnalysis).
                     let loss = radial
                         .prepare(k)
@@ -627,13 +656,28 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
                     values,
                     failed,
                     filled: summary.filled_voids,
-                    finest: summary.finest_source,
-                    coarsest: summary.coarsest_source,
+                    sources: Some((summary.finest_source, summary.coarsest_source)),
+                    cut_at: (len < n).then_some(len),
+                    missing: None,
                 })
             },
         )
         .collect::<Result<_, _>>()?;
-    let evaluations = needed.iter().filter(|u| **u).count();
+    // No terrain at the site itself: nothing to compute.
+    if outs.iter().all(|o| o.cut_at == Some(0))
+        && let Some(e) = outs.iter_mut().find_map(|o| o.missing.take())
+    {
+        return Err(e.into());
+    }
+    let radials_cut = outs.iter().filter(|o| o.cut_at.is_some()).count();
+    let evaluations = outs
+        .iter()
+        .enumerate()
+        .map(|(r, o)| {
+            let len = o.cut_at.unwrap_or(n);
+            needed[r * n..r * n + len].iter().filter(|u| **u).count()
+        })
+        .sum();
     let g = sweep.grid;
     let mut loss_db = vec![f32::NAN; assign.len()];
     let mut rx_power_dbm = vec![f32::NAN; assign.len()];
@@ -649,7 +693,11 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             - f64::from(loss);
         rx_power_dbm[i] = p as f32;
     }
-    let mut used: Vec<usize> = outs.iter().flat_map(|o| [o.finest, o.coarsest]).collect();
+    let mut used: Vec<usize> = outs
+        .iter()
+        .filter_map(|o| o.sources)
+        .flat_map(|(f, c)| [f, c])
+        .collect();
     used.extend(grid_sources(dem, params.site, &sweep));
     let terrain = terrain_used(dem, used);
     Ok(CoverageMap {
@@ -660,8 +708,33 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
         evaluations,
         failed_evaluations: outs.iter().map(|o| o.failed).sum(),
         filled_voids: outs.iter().map(|o| o.filled).sum(),
+        radials_cut,
         terrain,
     })
+}
+
+/// How many leading samples of a radial the terrain holds (the first missing one ends it): a
+/// bisection over prefix lengths, as a radial's prefix samples the same points.
+fn covered_prefix(
+    sampler: &mut auyl_terrain::Sampler<'_>,
+    site: LonLat,
+    azimuth_deg: f64,
+    step_m: f64,
+    z: &mut [f64],
+) -> usize {
+    let (mut ok, mut missing) = (0, z.len());
+    while missing - ok > 1 {
+        let mid = ok + (missing - ok) / 2;
+        if sampler
+            .sample_radial(site, azimuth_deg, step_m, &mut z[..mid])
+            .is_ok()
+        {
+            ok = mid;
+        } else {
+            missing = mid;
+        }
+    }
+    ok
 }
 
 /// A settlement to count: id, position, population.

@@ -301,3 +301,75 @@ fn viewshed_ends_at_the_radio_horizon_and_behind_a_wall() {
     }
     assert_eq!(at(76.5, 43.45), 1, "south, open ground");
 }
+
+/// A site 4 km from the east edge of its only tile: the radials leaving the tile end there (no
+/// error), their pixels beyond have no value, and every pixel with a value equals the pixel of
+/// the same sweep over terrain that goes on (a radial's prefix is its own profile).
+#[test]
+fn a_site_near_the_edge_of_the_terrain_is_covered_as_far_as_the_terrain_goes() {
+    let hills = |lat_deg: f64, lon_deg: f64| {
+        (300.0 + 80.0 * (lat_deg * 40.0).sin() * (lon_deg * 55.0).cos()) as f32
+    };
+    let tile = |lon0: f64| {
+        let n = 1201;
+        let geometry = auyl_terrain::GridGeometry {
+            rows: n,
+            cols: n,
+            lat0_deg: 44.0,
+            lon0_deg: lon0,
+            per_deg_lat: 1200.0,
+            per_deg_lon: 1200.0,
+            registration: auyl_terrain::Registration::Point,
+        };
+        let values = (0..n * n)
+            .map(|i| {
+                let (row, col) = (i / n, i % n);
+                hills(44.0 - row as f64 / 1200.0, lon0 + col as f64 / 1200.0)
+            })
+            .collect();
+        auyl_terrain::Tile::from_f32(&format!("E{lon0}"), geometry, values).unwrap()
+    };
+    let mut edge = DemSet::new(64 << 20);
+    edge.add_tile(tile(76.0));
+    let mut whole = DemSet::new(64 << 20);
+    whole.add_tile(tile(76.0));
+    whole.add_tile(tile(77.0));
+    let p = CoverageParams {
+        site: LonLat::new(76.95, 43.5).unwrap(),
+        radius_m: 12_000.0,
+        resolution: Resolution::Metres(250.0),
+        ..params(12_000.0)
+    };
+    let cut = coverage::coverage(&edge, &p).expect("a site near the edge is covered");
+    let full = coverage::coverage(&whole, &p).unwrap();
+    assert_eq!(full.radials_cut, 0);
+    assert!(
+        cut.radials_cut > 0 && cut.radials_cut < cut.sweep.radials / 2,
+        "{} of {}",
+        cut.radials_cut,
+        cut.sweep.radials
+    );
+    let g = &cut.sweep.grid;
+    let (mut inside, mut beyond) = (0, 0);
+    for (i, (&a, &b)) in cut.loss_db.iter().zip(&full.loss_db).enumerate() {
+        let (lon, _) = g.pixel_center(i % g.width, i / g.width);
+        if a.is_nan() {
+            continue;
+        }
+        assert_eq!(a, b, "pixel {i}");
+        if lon < 77.0 {
+            inside += 1;
+        } else {
+            beyond += 1;
+        }
+    }
+    assert!(inside > 1000, "{inside} pixels with a value");
+    assert_eq!(beyond, 0, "no value beyond the terrain");
+    // Terrain that holds nothing around the site is still an error naming the missing tile.
+    let nowhere = CoverageParams {
+        site: LonLat::new(78.5, 43.5).unwrap(),
+        ..p
+    };
+    let e = coverage::coverage(&edge, &nowhere).unwrap_err().to_string();
+    assert!(e.contains("N43E078"), "{e}");
+}

@@ -191,6 +191,8 @@ fn overlay(
         "image": format!("data:image/png;base64,{}",
                          base64::engine::general_purpose::STANDARD.encode(&png)),
         "terrain": map.terrain,
+        "radials": map.sweep.radials,
+        "radials_cut": map.radials_cut,
         "covered_area_km2": summary.covered_area_km2,
         "covered": {
             "settlements": summary.settlements_covered,

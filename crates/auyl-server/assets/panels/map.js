@@ -175,6 +175,7 @@ function drawCoverageBox() {
     h('h3', {}, t('map.coverage_title', { site: c.site.id })),
     h('p', { 'data-testid': 'coverage-summary' }, t('map.coverage_summary', { settlements: fmtNumber(c.covered.settlements), people: fmtNumber(c.covered.people) })),
     h('p', { class: 'muted' }, t('map.coverage_basis', { loss: fmtNumber(c.max_path_loss_db), freq: fmtNumber(c.freq_mhz), height: fmtNumber(c.site.height_m), terrain })),
+    c.radials_cut > 0 ? h('p', { class: 'muted', 'data-testid': 'coverage-cut' }, t('map.coverage_cut', { cut: fmtNumber(c.radials_cut), radials: fmtNumber(c.radials) })) : null,
     h('button', { type: 'button', 'data-testid': 'coverage-clear', onclick: clearCoverage }, t('map.coverage_clear'))));
 }
 

@@ -560,8 +560,8 @@ test('clicking a mast of the plan draws its coverage and says what it covers', a
   const net = await apiJson(page, '/api/plans/latest/elements');
   const lte = net.features.filter((f) => f.properties.element === 'site' && f.properties.technology === 'lte');
   assert.ok(lte.length > 0, 'the demo plan has LTE masts');
-  // Masts near the border reach beyond the shipped terrain (the server says so, 409
-  // no_terrain); the first mast whose coverage the terrain holds is the one clicked.
+  // The first mast whose coverage the server computes (one standing where the shipped terrain
+  // has no tile at all answers 409 no_terrain) is the one clicked.
   const status = (id) => page.evaluate(async (u) => (await fetch(u)).status, `/api/plans/latest/sites/${encodeURIComponent(id)}/coverage`);
   let site = null;
   for (const f of lte) {
@@ -588,6 +588,8 @@ test('clicking a mast of the plan draws its coverage and says what it covers', a
   const summary = await page.textContent('[data-testid=coverage-summary]');
   assert.equal(summary, DICT.ru['map.coverage_summary'].replace('{settlements}', fmt(want.covered.settlements)).replace('{people}', fmt(want.covered.people)));
   assert.ok(await page.evaluate(() => !!window.auylMap.map.getLayer('coverage')));
+  // Where the terrain ends inside the radius, the box says so.
+  assert.equal(await page.isVisible('[data-testid=coverage-cut]'), want.radials_cut > 0);
   // Every settlement the plan puts on this mast is inside the overlay's box.
   const [[w, n], , [e, s]] = want.coordinates;
   const served = await apiJson(page, '/api/settlements?limit=100000');
