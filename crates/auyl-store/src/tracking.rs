@@ -13,9 +13,7 @@ use auyl_track::{
     Applied, AuditEntry, Blocker, BlockerReason, ChainHead, EditContext, Generated, Ledger, Status,
     TrackedSettlement, Work, WorkKind, WorkUpdate, format_date, parse_date,
 };
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Row};
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Errors of tracking storage.
@@ -89,6 +87,59 @@ fn multi_insert(backend: Backend, table: &str, cols: &[&str], rows: usize, tail:
     format!("INSERT INTO \"{table}\" ({cols}) VALUES {tuples} {tail}")
 }
 
+/// `SELECT <columns> FROM <the rows of a JSON array>`: the array is the statement's one bind
+/// parameter, each of its rows a JSON array whose element `i` is column `i`, cast to `types[i]`.
+///
+/// Bulk writes go through this rather than multi-row `VALUES` lists: one statement with one
+/// parameter, whatever the number of rows, instead of a statement of 30,000 binds per 2,000 rows
+/// that PostgreSQL parses and plans anew, and the driver converts bind by bind.
+fn json_rows_select(backend: Backend, types: &[&str]) -> String {
+    let (elem, from) = match backend {
+        Backend::Sqlite => ("\"value\"", "json_each(?)"),
+        Backend::Postgres => ("r.e", "jsonb_array_elements(CAST($1 AS jsonb)) AS r(e)"),
+    };
+    let cols = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("CAST({elem} ->> {i} AS {t})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("SELECT {cols} FROM {from}")
+}
+
+/// `"a", "b", …`: a column list.
+fn quoted_cols(cols: &[&str]) -> String {
+    cols.iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `SELECT` of the strings of a JSON array bound as the statement's one parameter: an id list
+/// of any length in one statement (`WHERE "id" IN (<this>)`).
+fn json_list_select(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "SELECT \"value\" FROM json_each(?)",
+        Backend::Postgres => "SELECT jsonb_array_elements_text(CAST($1 AS jsonb))",
+    }
+}
+
+/// A JSON array of these strings (what [`json_list_select`] reads).
+fn json_list(ids: &[String]) -> String {
+    serde_json::Value::from(ids).to_string()
+}
+
+/// The JSON array of `rows` (each serialised as a JSON array: a tuple) that
+/// [`json_rows_select`] reads, written straight into one string.
+fn json_rows<T: serde::Serialize>(table: &'static str, rows: &[T]) -> TrackResult<String> {
+    // Tuples of strings, numbers and options always serialise; an error would be a bug here.
+    serde_json::to_string(rows).map_err(|e| TrackError::Corrupt {
+        table,
+        key: String::new(),
+        message: format!("rows could not be written as JSON: {e}"),
+    })
+}
+
 const WORK_COLS: [&str; 16] = [
     "id",
     "kind",
@@ -108,28 +159,53 @@ const WORK_COLS: [&str; 16] = [
     "updated_by",
 ];
 
-fn bind_work<'q>(
-    q: Query<'q, Any, AnyArguments>,
-    w: &Work,
-    ctx: &EditContext,
-) -> Query<'q, Any, AnyArguments> {
+/// The SQL types of [`WORK_COLS`], for [`json_rows_select`].
+const WORK_TYPES: [&str; 16] = [
+    "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
+    "TEXT", "BIGINT", "TEXT", "TEXT",
+];
+
+/// A work as a row of [`WORK_COLS`] for [`json_rows`].
+type WorkJson<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    String,
+    String,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<String>,
+    Option<&'a str>,
+    Option<String>,
+    Option<String>,
+    &'a str,
+    i64,
+    &'a str,
+    &'a str,
+);
+
+/// A work as a row of [`WORK_COLS`] for [`json_rows`].
+fn work_json<'a>(w: &'a Work, ctx: &'a EditContext) -> WorkJson<'a> {
     let b = w.blocker.as_ref();
-    q.bind(w.id.to_string())
-        .bind(w.kind.as_str().to_string())
-        .bind(w.responsible_id.to_string())
-        .bind(format_date(w.planned_start))
-        .bind(format_date(w.planned_finish))
-        .bind(w.status.as_str().to_string())
-        .bind(b.map(|b| b.reason.as_str().to_string()))
-        .bind(b.map(|b| b.who_must_act.to_string()))
-        .bind(b.map(|b| format_date(b.since)))
-        .bind(b.map(|b| b.note.clone()))
-        .bind(w.actual_start.map(format_date))
-        .bind(w.actual_finish.map(format_date))
-        .bind(w.comment.clone())
-        .bind(w.version)
-        .bind(ctx.at.clone())
-        .bind(ctx.who.clone())
+    (
+        w.id.as_str(),
+        w.kind.as_str(),
+        w.responsible_id.as_str(),
+        format_date(w.planned_start),
+        format_date(w.planned_finish),
+        w.status.as_str(),
+        b.map(|b| b.reason.as_str()),
+        b.map(|b| b.who_must_act.as_str()),
+        b.map(|b| format_date(b.since)),
+        b.map(|b| b.note.as_str()),
+        w.actual_start.map(format_date),
+        w.actual_finish.map(format_date),
+        &w.comment,
+        w.version,
+        &ctx.at,
+        &ctx.who,
+    )
 }
 
 const AUDIT_COLS: [&str; 9] = [
@@ -165,22 +241,39 @@ impl Store {
         entries: &[AuditEntry],
         head: &ChainHead,
     ) -> TrackResult<()> {
-        for chunk in entries.chunks(MAX_PARAMS / AUDIT_COLS.len()) {
-            let s = multi_insert(self.backend, "audit_log", &AUDIT_COLS, chunk.len(), "");
-            let mut q = sqlx::query(sql(s));
-            for e in chunk {
-                q = q
-                    .bind(e.seq)
-                    .bind(e.at.clone())
-                    .bind(e.who.clone())
-                    .bind(e.entity.clone())
-                    .bind(e.field.clone())
-                    .bind(e.old.clone())
-                    .bind(e.new.clone())
-                    .bind(e.prev_hash.clone())
-                    .bind(e.hash.clone());
-            }
-            q.execute(&mut *conn).await?;
+        let cols = quoted_cols(&AUDIT_COLS);
+        let mut types = ["TEXT"; AUDIT_COLS.len()];
+        types[0] = "BIGINT";
+        let rows: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.seq,
+                    &e.at,
+                    &e.who,
+                    &e.entity,
+                    &e.field,
+                    &e.old,
+                    &e.new,
+                    &e.prev_hash,
+                    &e.hash,
+                )
+            })
+            .collect();
+        let n = sqlx::query(sql(format!(
+            "INSERT INTO \"audit_log\" ({cols}) {}",
+            json_rows_select(self.backend, &types)
+        )))
+        .bind(json_rows("audit_log", &rows)?)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if n != entries.len() as u64 {
+            return Err(TrackError::Corrupt {
+                table: "audit_log",
+                key: String::new(),
+                message: format!("{n} of {} audit entries were written", entries.len()),
+            });
         }
         let ph = |n| self.track_ph(n);
         sqlx::query(sql(format!(
@@ -255,18 +348,16 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in new.chunks(MAX_PARAMS / WORK_COLS.len()) {
-            let mut q = sqlx::query(sql(multi_insert(
-                self.backend,
-                "works",
-                &WORK_COLS,
-                chunk.len(),
-                "",
-            )));
-            for w in chunk {
-                q = bind_work(q, w, ctx);
-            }
-            q.execute(&mut *tx).await?;
+        if !new.is_empty() {
+            let rows: Vec<WorkJson> = new.iter().map(|w| work_json(w, ctx)).collect();
+            sqlx::query(sql(format!(
+                "INSERT INTO \"works\" ({}) {}",
+                quoted_cols(&WORK_COLS),
+                json_rows_select(self.backend, &WORK_TYPES)
+            )))
+            .bind(json_rows("works", &rows)?)
+            .execute(&mut *tx)
+            .await?;
         }
         // Settlements and dependencies of new works, and settlements newly served by kept works.
         let mut links: Vec<(&Id, &Id, i64)> = Vec::new();
@@ -372,77 +463,74 @@ impl Store {
             entries.extend(head.append_changes(ctx, &a.changes));
         }
         let rows: Vec<(&Work, i64)> = finals.into_values().collect();
-        let update_tail = {
+        // Works changed once in the batch: one version-checked upsert of all of them (every id
+        // exists: the ledger refused unknown works).
+        let simple: Vec<WorkJson> = rows
+            .iter()
+            .filter(|(w, v)| w.version == v + 1)
+            .map(|(w, _)| work_json(w, ctx))
+            .collect();
+        if !simple.is_empty() {
+            let cols = quoted_cols(&WORK_COLS);
             let sets = WORK_COLS[1..]
                 .iter()
                 .map(|c| format!("\"{c}\" = excluded.\"{c}\""))
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!(
-                "ON CONFLICT (\"id\") DO UPDATE SET {sets} WHERE \"works\".\"version\" = excluded.\"version\" - 1"
-            )
-        };
-        for chunk in rows.chunks(MAX_PARAMS / WORK_COLS.len()) {
-            // Works changed several times in the batch jump more than one version: write them
-            // one by one below.
-            let simple: Vec<&Work> = chunk
-                .iter()
-                .filter(|(w, v)| w.version == v + 1)
-                .map(|(w, _)| *w)
-                .collect();
-            if !simple.is_empty() {
-                let mut q = sqlx::query(sql(multi_insert(
-                    self.backend,
-                    "works",
-                    &WORK_COLS,
-                    simple.len(),
-                    &update_tail,
-                )));
-                for w in &simple {
-                    q = bind_work(q, w, ctx);
-                }
-                let n = q.execute(&mut *tx).await?.rows_affected();
-                if n != simple.len() as u64 {
-                    return Err(self.conflict_in(&mut tx, chunk).await);
-                }
+            // `WHERE true`: SQLite would read `ON` as a join constraint of the SELECT.
+            let s = format!(
+                "INSERT INTO \"works\" ({cols}) {} WHERE true ON CONFLICT (\"id\") DO UPDATE SET {sets} \
+                 WHERE \"works\".\"version\" = excluded.\"version\" - 1",
+                json_rows_select(self.backend, &WORK_TYPES)
+            );
+            let expected = simple.len() as u64;
+            let n = sqlx::query(sql(s))
+                .bind(json_rows("works", &simple)?)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != expected {
+                return Err(self.conflict_in(&mut tx, &rows).await);
             }
-            for (w, v) in chunk.iter().filter(|(w, v)| w.version != v + 1) {
-                let sets = WORK_COLS[1..]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| format!("\"{c}\" = {}", self.track_ph(i + 1)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let s = format!(
-                    "UPDATE \"works\" SET {sets} WHERE \"id\" = {} AND \"version\" = {}",
-                    self.track_ph(WORK_COLS.len()),
-                    self.track_ph(WORK_COLS.len() + 1)
-                );
-                let b = w.blocker.as_ref();
-                let n = sqlx::query(sql(s))
-                    .bind(w.kind.as_str().to_string())
-                    .bind(w.responsible_id.to_string())
-                    .bind(format_date(w.planned_start))
-                    .bind(format_date(w.planned_finish))
-                    .bind(w.status.as_str().to_string())
-                    .bind(b.map(|b| b.reason.as_str().to_string()))
-                    .bind(b.map(|b| b.who_must_act.to_string()))
-                    .bind(b.map(|b| format_date(b.since)))
-                    .bind(b.map(|b| b.note.clone()))
-                    .bind(w.actual_start.map(format_date))
-                    .bind(w.actual_finish.map(format_date))
-                    .bind(w.comment.clone())
-                    .bind(w.version)
-                    .bind(ctx.at.clone())
-                    .bind(ctx.who.clone())
-                    .bind(w.id.to_string())
-                    .bind(*v)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n != 1 {
-                    return Err(self.conflict_in(&mut tx, chunk).await);
-                }
+        }
+        // Works changed several times in the batch jump more than one version: written one
+        // by one (rare: an operator edits each work on one row).
+        for (w, v) in rows.iter().filter(|(w, v)| w.version != v + 1) {
+            let sets = WORK_COLS[1..]
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("\"{c}\" = {}", self.track_ph(i + 1)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let s = format!(
+                "UPDATE \"works\" SET {sets} WHERE \"id\" = {} AND \"version\" = {}",
+                self.track_ph(WORK_COLS.len()),
+                self.track_ph(WORK_COLS.len() + 1)
+            );
+            let b = w.blocker.as_ref();
+            let n = sqlx::query(sql(s))
+                .bind(w.kind.as_str().to_string())
+                .bind(w.responsible_id.to_string())
+                .bind(format_date(w.planned_start))
+                .bind(format_date(w.planned_finish))
+                .bind(w.status.as_str().to_string())
+                .bind(b.map(|b| b.reason.as_str().to_string()))
+                .bind(b.map(|b| b.who_must_act.to_string()))
+                .bind(b.map(|b| format_date(b.since)))
+                .bind(b.map(|b| b.note.clone()))
+                .bind(w.actual_start.map(format_date))
+                .bind(w.actual_finish.map(format_date))
+                .bind(w.comment.clone())
+                .bind(w.version)
+                .bind(ctx.at.clone())
+                .bind(ctx.who.clone())
+                .bind(w.id.to_string())
+                .bind(*v)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Err(self.conflict_in(&mut tx, &rows).await);
             }
         }
         self.record_blockers(&mut tx, &applied, ctx).await?;
@@ -456,32 +544,39 @@ impl Store {
     /// The conflict that made a version-checked write affect fewer rows than expected: a
     /// concurrent writer changed one of these works after this transaction read it.
     async fn conflict_in(&self, conn: &mut AnyConnection, rows: &[(&Work, i64)]) -> TrackError {
+        let ids: Vec<String> = rows.iter().map(|(w, _)| w.id.to_string()).collect();
+        let stored = match fetch_by_ids(
+            conn,
+            self.backend,
+            "SELECT \"id\", \"version\" FROM \"works\"",
+            "id",
+            "\"id\"",
+            Some(&ids),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
+        let versions: HashMap<String, i64> = stored
+            .iter()
+            .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
+            .collect();
         for (w, v) in rows {
-            let s = format!(
-                "SELECT \"version\" FROM \"works\" WHERE \"id\" = {}",
-                self.track_ph(1)
-            );
-            match sqlx::query(sql(s))
-                .bind(w.id.to_string())
-                .fetch_optional(&mut *conn)
-                .await
-            {
-                Ok(Some(r)) => {
-                    let actual: i64 = r.try_get(0).unwrap_or(-1);
-                    if actual != *v {
-                        return TrackError::Rule(auyl_track::Error::Conflict {
-                            work_id: w.id.clone(),
-                            expected: *v,
-                            actual,
-                        });
-                    }
+            match versions.get(w.id.as_str()) {
+                Some(actual) if actual != v => {
+                    return TrackError::Rule(auyl_track::Error::Conflict {
+                        work_id: w.id.clone(),
+                        expected: *v,
+                        actual: *actual,
+                    });
                 }
-                Ok(None) => {
+                Some(_) => {}
+                None => {
                     return TrackError::Rule(auyl_track::Error::UnknownWork {
                         work_id: w.id.clone(),
                     });
                 }
-                Err(e) => return TrackError::Sql(e),
             }
         }
         TrackError::Corrupt {
@@ -702,24 +797,13 @@ async fn fetch_by_ids(
             .fetch_all(&mut *conn)
             .await?);
     };
-    let mut out = Vec::new();
-    for chunk in ids.chunks(1000) {
-        let list = (1..=chunk.len())
-            .map(|i| match backend {
-                Backend::Sqlite => "?".to_string(),
-                Backend::Postgres => format!("${i}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut q = sqlx::query(sql(format!(
-            "{select} WHERE \"{key_col}\" IN ({list}) ORDER BY {order}"
-        )));
-        for id in chunk {
-            q = q.bind(id.clone());
-        }
-        out.extend(q.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
+    Ok(sqlx::query(sql(format!(
+        "{select} WHERE \"{key_col}\" IN ({}) ORDER BY {order}",
+        json_list_select(backend)
+    )))
+    .bind(json_list(ids))
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// Separates the ids of a work's settlements and dependencies in their aggregated column (the
@@ -803,23 +887,16 @@ async fn load_works_where(
     };
     match ids {
         None => parse(sqlx::query(sql(select)).fetch_one(&mut *conn).await?)?,
-        Some(ids) => {
-            for chunk in ids.chunks(1000) {
-                let list = (1..=chunk.len())
-                    .map(|i| match backend {
-                        Backend::Sqlite => "?".to_string(),
-                        Backend::Postgres => format!("${i}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut q = sqlx::query(sql(format!("{select} WHERE \"id\" IN ({list})")));
-                for id in chunk {
-                    q = q.bind(id.clone());
-                }
-                parse(q.fetch_one(&mut *conn).await?)?;
-            }
-            out.sort_by(|a, b| a.id.cmp(&b.id));
-        }
+        // Any number of ids in one statement (the aggregate orders by id).
+        Some(ids) => parse(
+            sqlx::query(sql(format!(
+                "{select} WHERE \"id\" IN ({})",
+                json_list_select(backend)
+            )))
+            .bind(json_list(ids))
+            .fetch_one(&mut *conn)
+            .await?,
+        )?,
     }
     Ok(out)
 }
