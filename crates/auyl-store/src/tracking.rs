@@ -54,6 +54,11 @@ pub struct GenerateSummary {
 
 const MAX_PARAMS: usize = 30_000;
 
+/// Rows per JSON-parameter statement ([`json_rows_select`], [`json_list_select`]): a handful of
+/// statements for a national import, while the JSON text, its parsed copy in the database and
+/// the results stay a few megabytes each.
+const JSON_CHUNK: usize = 5_000;
+
 fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
     // Assembled only from static table and column names; values always go through binds.
     sqlx::AssertSqlSafe(s)
@@ -260,14 +265,18 @@ impl Store {
                 )
             })
             .collect();
-        let n = sqlx::query(sql(format!(
+        let insert = format!(
             "INSERT INTO \"audit_log\" ({cols}) {}",
             json_rows_select(self.backend, &types)
-        )))
-        .bind(json_rows("audit_log", &rows)?)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        );
+        let mut n = 0;
+        for chunk in rows.chunks(JSON_CHUNK) {
+            n += sqlx::query(sql(insert.clone()))
+                .bind(json_rows("audit_log", chunk)?)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+        }
         if n != entries.len() as u64 {
             return Err(TrackError::Corrupt {
                 table: "audit_log",
@@ -350,14 +359,17 @@ impl Store {
         }
         if !new.is_empty() {
             let rows: Vec<WorkJson> = new.iter().map(|w| work_json(w, ctx)).collect();
-            sqlx::query(sql(format!(
+            let insert = format!(
                 "INSERT INTO \"works\" ({}) {}",
                 quoted_cols(&WORK_COLS),
                 json_rows_select(self.backend, &WORK_TYPES)
-            )))
-            .bind(json_rows("works", &rows)?)
-            .execute(&mut *tx)
-            .await?;
+            );
+            for chunk in rows.chunks(JSON_CHUNK) {
+                sqlx::query(sql(insert.clone()))
+                    .bind(json_rows("works", chunk)?)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         // Settlements and dependencies of new works, and settlements newly served by kept works.
         let mut links: Vec<(&Id, &Id, i64)> = Vec::new();
@@ -483,13 +495,15 @@ impl Store {
                  WHERE \"works\".\"version\" = excluded.\"version\" - 1",
                 json_rows_select(self.backend, &WORK_TYPES)
             );
-            let expected = simple.len() as u64;
-            let n = sqlx::query(sql(s))
-                .bind(json_rows("works", &simple)?)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n != expected {
+            let mut n = 0;
+            for chunk in simple.chunks(JSON_CHUNK) {
+                n += sqlx::query(sql(s.clone()))
+                    .bind(json_rows("works", chunk)?)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            if n != simple.len() as u64 {
                 return Err(self.conflict_in(&mut tx, &rows).await);
             }
         }
@@ -782,8 +796,8 @@ async fn load_works_for(
     Ok(works)
 }
 
-/// Rows of `select` (which ends in a WHERE clause on `key_col`'s IN list when `ids` is given),
-/// fetched in chunks of ids.
+/// Rows of `select` (restricted to the rows whose `key_col` is one of `ids` when they are
+/// given), in one statement.
 async fn fetch_by_ids(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -887,16 +901,18 @@ async fn load_works_where(
     };
     match ids {
         None => parse(sqlx::query(sql(select)).fetch_one(&mut *conn).await?)?,
-        // Any number of ids in one statement (the aggregate orders by id).
-        Some(ids) => parse(
-            sqlx::query(sql(format!(
-                "{select} WHERE \"id\" IN ({})",
-                json_list_select(backend)
-            )))
-            .bind(json_list(ids))
-            .fetch_one(&mut *conn)
-            .await?,
-        )?,
+        Some(ids) => {
+            let select = format!("{select} WHERE \"id\" IN ({})", json_list_select(backend));
+            for chunk in ids.chunks(JSON_CHUNK) {
+                parse(
+                    sqlx::query(sql(select.clone()))
+                        .bind(json_list(chunk))
+                        .fetch_one(&mut *conn)
+                        .await?,
+                )?;
+            }
+            out.sort_by(|a, b| a.id.cmp(&b.id));
+        }
     }
     Ok(out)
 }
