@@ -249,3 +249,92 @@ async fn a_tampered_audit_row_is_pinpointed_on_both_backends() {
         store.close().await;
     }
 }
+
+/// A batch larger than one bulk statement (the store writes and loads in chunks of 5,000 rows):
+/// every row applied, loaded back in id order and audited in one chain; a stale last row rolls
+/// the whole batch back.
+#[tokio::test]
+async fn batches_larger_than_a_statement_apply_whole_on_both_backends() {
+    const N: usize = 12_001;
+    for db in both_backends().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let mut g = generated();
+        let template = g
+            .works
+            .iter()
+            .find(|w| w.depends_on.is_empty())
+            .unwrap()
+            .clone();
+        // Ids in an order that differs from the insertion order across chunks.
+        g.works = (0..N)
+            .map(|i| {
+                let mut w = template.clone();
+                w.id = Id::new(format!("bulk:{:05}/{}", (i * 7919) % N, w.kind.as_str()));
+                w
+            })
+            .collect();
+        store
+            .insert_generated(&g, &ctx("planner", 3, 1))
+            .await
+            .unwrap();
+        let log_before = store.audit_log().await.unwrap().len();
+        let updates: Vec<WorkUpdate> = g
+            .works
+            .iter()
+            .map(|w| {
+                let mut u = WorkUpdate::status(w.id.clone(), w.version, Status::InProgress);
+                u.comment = Some(format!("row {}", w.id));
+                u
+            })
+            .collect();
+        let applied = store
+            .apply_batch(&updates, &ctx("kcell", 5, 1))
+            .await
+            .unwrap();
+        assert_eq!(applied.len(), N, "{}", db.backend);
+        let works = store.load_works().await.unwrap();
+        assert_eq!(works.len(), N, "{}", db.backend);
+        assert!(works.windows(2).all(|p| p[0].id < p[1].id));
+        for w in &works {
+            assert_eq!(
+                (w.status, w.version, w.comment.as_str()),
+                (
+                    Status::InProgress,
+                    template.version + 1,
+                    format!("row {}", w.id).as_str()
+                ),
+                "{}",
+                db.backend
+            );
+        }
+        let log = store.audit_log().await.unwrap();
+        let changes: usize = applied.iter().map(|a| a.changes.len()).sum();
+        assert!(changes >= 2 * N);
+        assert_eq!(log.len() - log_before, changes, "{}", db.backend);
+        let head = store.audit_head().await.unwrap();
+        assert_eq!(verify_chain(&log, Some(&head)).unwrap(), head);
+
+        // The same size again with a stale last row: nothing is written.
+        let mut again: Vec<WorkUpdate> = works
+            .iter()
+            .map(|w| {
+                let mut u = WorkUpdate::status(w.id.clone(), w.version, Status::InProgress);
+                u.comment = Some("second pass".into());
+                u
+            })
+            .collect();
+        again[N - 1].expected_version -= 1;
+        let e = store
+            .apply_batch(&again, &ctx("kcell", 5, 2))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, TrackError::Rule(Error::Batch { index, .. }) if index == N - 1),
+            "{}: {e}",
+            db.backend
+        );
+        assert_eq!(store.load_works().await.unwrap(), works);
+        assert_eq!(store.audit_log().await.unwrap(), log);
+        store.close().await;
+    }
+}
