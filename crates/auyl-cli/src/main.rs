@@ -118,6 +118,14 @@ fn database(given: &Option<String>) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let serves = matches!(&cli.command, Command::Serve(_))
+        || matches!(&cli.command, Command::Demo(a) if a.serves());
+    if !serves {
+        // Output piped into `head` or a pager that quits ends the command quietly, as Unix tools
+        // do, instead of a panic in `println!` (Rust ignores SIGPIPE by default). Sockets are
+        // written with MSG_NOSIGNAL, so database connections are not affected.
+        sigpipe::reset();
+    }
     init_tracing(cli.verbose);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,7 +138,7 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
-        if matches!(&cli.command, Command::Serve(_)) || matches!(&cli.command, Command::Demo(a) if a.serves()) {
+        if serves {
             // The server stops itself on Ctrl-C, letting open requests finish (before the demo
             // serves, Ctrl-C ends it at once; SQLite's journal rolls back any open transaction).
             return run(cli).await;

@@ -543,3 +543,21 @@ fn demo_plans_tracks_a_simulated_year_and_reports_the_week() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+/// Output into a pipe nobody reads any more (`auyl … | head -1`) ends the command as Unix tools
+/// end, by SIGPIPE, without a panic on stderr.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_auyl"))
+        .args(["layers"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(13), "{:?} {stderr}", out.status);
+}
