@@ -6,73 +6,20 @@
 // Element indices address several parallel tables (model, brute force, analysis) at once.
 #![allow(clippy::needless_range_loop)]
 
-use auyl_model::{Id, LonLat};
-use auyl_resilience::{Analysis, ElementKind, NetworkModel, Role};
+mod common;
+use auyl_resilience::{Analysis, NetworkModel, Role};
+use common::{Spec, build};
 use proptest::prelude::*;
 use std::collections::{BTreeSet, VecDeque};
 
-fn at(i: usize) -> LonLat {
-    LonLat::new(60.0 + (i % 20) as f64 * 0.1, 45.0 + (i / 20) as f64 * 0.1).unwrap()
-}
-
-#[derive(Debug, Clone)]
-struct Spec {
-    n: usize,
-    cores: Vec<usize>,
-    edges: Vec<(usize, usize)>,
-    people: Vec<Option<u64>>,
-    supplies: Vec<Vec<usize>>,
-}
-
 fn spec() -> impl Strategy<Value = Spec> {
-    (2usize..30).prop_flat_map(|n| {
-        (
-            Just(n),
-            prop::collection::vec(0..n, 1..3),
-            prop::collection::vec((0..n, 0..n), 0..(n * 2)),
-            prop::collection::vec(prop::option::weighted(0.6, 1u64..1000), n),
-            prop::collection::vec(prop::collection::vec(0..n, 1..5), 0..5),
-        )
-            .prop_map(|(n, cores, edges, people, supplies)| Spec {
-                n,
-                cores,
-                edges,
-                people,
-                supplies,
-            })
+    common::spec(common::Bounds {
+        nodes: 2..30,
+        cores: 1..3,
+        settlement_weight: 0.6,
+        people: 1..1000,
+        supplies: 0..5,
     })
-}
-
-fn build(s: &Spec) -> NetworkModel {
-    let mut m = NetworkModel::new();
-    for i in 0..s.n {
-        match s.people[i] {
-            Some(p) => {
-                m.add_settlement(&Id::new(format!("n{i}")), p, at(i))
-                    .unwrap();
-            }
-            None => {
-                m.add_node(format!("n{i}"), ElementKind::Junction, at(i))
-                    .unwrap();
-            }
-        }
-    }
-    for &c in &s.cores {
-        m.set_core(c, true).unwrap();
-    }
-    for (k, &(a, b)) in s.edges.iter().enumerate() {
-        m.add_link(format!("l{k}"), ElementKind::FibreSegment, a, b, None)
-            .unwrap();
-    }
-    for (k, fed) in s.supplies.iter().enumerate() {
-        let p = m
-            .add_power(format!("p{k}"), ElementKind::PowerGrid, at(k))
-            .unwrap();
-        for &v in fed {
-            m.set_power(v, Some(p), 1.0).unwrap();
-        }
-    }
-    m
 }
 
 /// Nodes reached from the working cores with `down` elements failed (plain search, no index).

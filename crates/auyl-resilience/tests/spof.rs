@@ -1,14 +1,12 @@
 //! Single-failure analysis: hand-checked networks and the dominator method against brute force.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the report
 
-use auyl_model::{Id, LonLat};
+mod common;
+use auyl_model::Id;
 use auyl_resilience::spof::{DominatorTree, brute_force, cut_off_by, dominator_cuts};
 use auyl_resilience::{ElementKind, NetworkModel, single_failures};
+use common::{Spec, at, build};
 use proptest::prelude::*;
-
-fn at(i: usize) -> LonLat {
-    LonLat::new(60.0 + (i % 20) as f64 * 0.1, 45.0 + (i / 20) as f64 * 0.1).unwrap()
-}
 
 /// core ─f1─ pop ─f2─ j ─a1─ s1 (100)
 ///                     └─a2─ s2 (50) ─a3─ s3 (7)
@@ -87,65 +85,14 @@ fn unreachable_settlements_are_not_counted_as_cut() {
     assert_eq!(dominator_cuts(&m), brute_force(&m));
 }
 
-#[derive(Debug, Clone)]
-struct Spec {
-    n: usize,
-    cores: Vec<usize>,
-    edges: Vec<(usize, usize)>,
-    people: Vec<Option<u64>>,
-    supplies: Vec<Vec<usize>>,
-}
-
 fn spec() -> impl Strategy<Value = Spec> {
-    (2usize..40).prop_flat_map(|n| {
-        (
-            Just(n),
-            prop::collection::vec(0..n, 1..4),
-            prop::collection::vec((0..n, 0..n), 0..(n * 2)),
-            prop::collection::vec(prop::option::weighted(0.5, 0u64..1000), n),
-            prop::collection::vec(prop::collection::vec(0..n, 1..5), 0..4),
-        )
-            .prop_map(|(n, cores, edges, people, supplies)| Spec {
-                n,
-                cores,
-                edges,
-                people,
-                supplies,
-            })
+    common::spec(common::Bounds {
+        nodes: 2..40,
+        cores: 1..4,
+        settlement_weight: 0.5,
+        people: 0..1000,
+        supplies: 0..4,
     })
-}
-
-fn build(s: &Spec) -> NetworkModel {
-    let mut m = NetworkModel::new();
-    for i in 0..s.n {
-        match s.people[i] {
-            Some(p) => {
-                m.add_settlement(&Id::new(format!("n{i}")), p, at(i))
-                    .unwrap();
-            }
-            None => {
-                m.add_node(format!("n{i}"), ElementKind::Junction, at(i))
-                    .unwrap();
-            }
-        }
-    }
-    for &c in &s.cores {
-        m.set_core(c, true).unwrap();
-    }
-    for (k, &(a, b)) in s.edges.iter().enumerate() {
-        // Parallel links and self-loops included: both are legal and must not confuse the method.
-        m.add_link(format!("l{k}"), ElementKind::FibreSegment, a, b, None)
-            .unwrap();
-    }
-    for (k, fed) in s.supplies.iter().enumerate() {
-        let p = m
-            .add_power(format!("p{k}"), ElementKind::PowerGrid, at(k))
-            .unwrap();
-        for &v in fed {
-            m.set_power(v, Some(p), 1.0).unwrap();
-        }
-    }
-    m
 }
 
 proptest! {
