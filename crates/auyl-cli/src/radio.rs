@@ -7,7 +7,9 @@
 
 use anyhow::{Context, Result, bail};
 use auyl_model::{Layer, LonLat, Record};
-use auyl_radio::coverage::{self, AntennaPattern, CoverageParams, ItmSettings, Resolution};
+use auyl_radio::coverage::{
+    self, AntennaPattern, CoverageParams, ItmSettings, Resolution, Roughness,
+};
 use auyl_radio::{budget, free_space, itm, los};
 use auyl_terrain::{DemSet, ProfileSpacing};
 use serde::Serialize;
@@ -175,6 +177,11 @@ struct CoverageArgs {
     /// Skip reading settlements from the database.
     #[arg(long)]
     no_settlements: bool,
+    /// Compute ITM's terrain irregularity Δh on every pixel's own path, as a point-to-point
+    /// call does, instead of interpolating it along each radial between exact values (about
+    /// 1.5× slower; the loss differs by under 0.25 dB for 99 % of pixels).
+    #[arg(long)]
+    exact_roughness: bool,
     #[command(flatten)]
     itm: ItmArgs,
     #[command(flatten)]
@@ -582,6 +589,8 @@ struct CoverageReport {
     failed_evaluations: usize,
     filled_voids: usize,
     radials_cut: usize,
+    /// Evaluations whose Δh was interpolated along the radial (0 with --exact-roughness).
+    delta_h_interpolated: usize,
     seconds: f64,
     geotiff: String,
     png: Option<String>,
@@ -628,6 +637,11 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
             .resolution_m
             .map_or(Resolution::Native, Resolution::Metres),
         itm: a.itm.settings(),
+        roughness: if a.exact_roughness {
+            Roughness::Exact
+        } else {
+            Roughness::default()
+        },
     };
     let t0 = Instant::now();
     let map = coverage::coverage(&dem, &params).context("coverage computation")?;
@@ -682,6 +696,7 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         failed_evaluations: map.failed_evaluations,
         filled_voids: map.filled_voids,
         radials_cut: map.radials_cut,
+        delta_h_interpolated: map.delta_h_interpolated,
         seconds,
         geotiff: a.output.display().to_string(),
         png: a.png.as_ref().map(|p| p.display().to_string()),
@@ -712,6 +727,16 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         r.seconds
     );
     println!("Terrain: {}", describe_terrain(&r.terrain));
+    println!(
+        "Terrain irregularity Δh: {}",
+        match r.params.roughness {
+            Roughness::Exact => "each pixel's own path".to_string(),
+            Roughness::Interpolated { .. } => format!(
+                "interpolated along the radials for {} of {} evaluations (--exact-roughness: each pixel's own)",
+                r.delta_h_interpolated, r.itm_evaluations
+            ),
+        }
+    );
     if r.radials_cut > 0 {
         println!(
             "The terrain ends before the radius on {} of {} radials: no value beyond it (add the DEM tiles around the site)",

@@ -1,7 +1,8 @@
 //! Times one coverage sweep and one viewshed over the demo DEM (the bench/coverage site:
 //! 43.35 N 76.95 E, 40 m mast, 900 MHz, RX 1.5 m, native 3″), without the CLI's file output.
 //! Usage: `cargo run --release -p auyl-radio --example coverage_sweep [radius_km] [threads]
-//! [viewshed]` (`viewshed`: the viewshed alone).
+//! [viewshed|exact]` (`viewshed`: the viewshed alone; `exact`: each pixel's own Δh). With
+//! `AUYL_SWEEP_DUMP=FILE` the loss raster is written to FILE as little-endian f32.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -47,6 +48,11 @@ fn main() {
         radius_m: radius_km * 1000.0,
         resolution: Resolution::Native,
         itm: ItmSettings::default(),
+        roughness: if args.get(3).is_some_and(|a| a == "exact") {
+            coverage::Roughness::Exact
+        } else {
+            coverage::Roughness::default()
+        },
     };
     // First sweep loads and decodes the tiles; the second one is the steady state.
     // A third argument `viewshed` runs the viewshed alone, cold then warm.
@@ -54,12 +60,18 @@ fn main() {
     for run in ["cold", "warm"].into_iter().filter(|_| !viewshed_only) {
         let (t, c) = (Instant::now(), cpu_s());
         let map = coverage::coverage(&dem, &p).unwrap();
+        if let Ok(path) = std::env::var("AUYL_SWEEP_DUMP") {
+            let bytes: Vec<u8> = map.loss_db.iter().flat_map(|v| v.to_le_bytes()).collect();
+            std::fs::write(path, bytes).unwrap();
+        }
         let (s, cpu) = (t.elapsed().as_secs_f64(), cpu_s() - c);
         println!(
-            "coverage {run}: {s:.3} s wall, {cpu:.2} s CPU, {} ITM evaluations ({:.2} µs CPU each), {} radials",
+            "coverage {run}: {s:.3} s wall, {cpu:.2} s CPU, {} ITM evaluations ({:.2} µs CPU each), {} radials, Δh interpolated for {}, computed {}",
             map.evaluations,
             cpu / map.evaluations as f64 * 1e6,
-            map.sweep.radials
+            map.sweep.radials,
+            map.delta_h_interpolated,
+            map.delta_h_computed
         );
     }
     let v = ViewshedParams {

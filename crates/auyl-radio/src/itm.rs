@@ -43,7 +43,7 @@ mod terrain;
 mod variability;
 
 pub use batch::{ItmCase, ItmProfile, ItmResult, VariabilityKind, itm_batch, itm_case};
-pub use terrain::RadialAnalysis;
+pub use terrain::{RadialAnalysis, RadialRoughness};
 
 use serde::{Deserialize, Serialize};
 

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody, Path};
 use auyl_model::{Layer, Record, Technology};
 use auyl_plan::Scenario;
 use auyl_radio::coverage::{
-    self, AntennaPattern, CoverageParams, ItmSettings, Resolution, SettlementPoint,
+    self, AntennaPattern, CoverageParams, ItmSettings, Resolution, Roughness, SettlementPoint,
 };
 use auyl_store::Role;
 use axum::extract::State;
@@ -135,6 +135,7 @@ fn overlay(
         radius_m: sc.lte.max_range_m,
         resolution: Resolution::Native,
         itm: ItmSettings::default(),
+        roughness: Roughness::default(),
     };
     let map = coverage::coverage(dem, &params).map_err(|e| match e {
         coverage::CoverageError::Terrain(t) => ApiError::new(

@@ -509,7 +509,13 @@ pub(super) fn longley_rice(
         let a_o = a_sml - k_1 * d_sml - k_2 * d_sml.ln();
         (a_o + k_1 * d + k_2 * d.ln(), PropMode::LineOfSight)
     } else {
-        // Beyond the horizon: diffraction line, or troposcatter line past d_x.
+        // Beyond the horizon: diffraction line, or troposcatter line past d_x. d_x is never
+        // below `d_x_min` (either branch below), so nearer paths skip the two troposcatter
+        // evaluations, which decide nothing there.
+        let d_x_min = d_sml.max(d_ml + 1.088 * scale * f_mhz.ln());
+        if d <= d_x_min {
+            return Ok(((m_d * d + a_d0).max(0.0), PropMode::Diffraction));
+        }
         let d_5 = d_ml + 200e3;
         let d_6 = d_ml + 400e3;
         let mut h0 = -1.0;
@@ -517,9 +523,7 @@ pub(super) fn longley_rice(
         let a_5 = troposcatter_loss(d_5, path, a_e, n_s, f_mhz, theta_los, &mut h0);
         let (m_s, a_s0, d_x) = if a_5 < 1000.0 {
             let m_s = (a_6 - a_5) / 200e3;
-            let d_x = d_sml
-                .max(d_ml + 1.088 * scale * f_mhz.ln())
-                .max((a_5 - a_d0 - m_s * d_5) / (m_d - m_s));
+            let d_x = d_x_min.max((a_5 - a_d0 - m_s * d_5) / (m_d - m_s));
             (m_s, (m_d - m_s) * d_x + a_d0, d_x)
         } else {
             (m_d, a_d0, 10e6)

@@ -62,6 +62,7 @@ pub(super) fn prepare(
         [h_tx_m, h_rx_m],
         |d, two_a| horizons(z, xi, d, two_a, [h_tx_m, h_rx_m]),
         |ms, out| prefix_sums(z, ms, out),
+        |d_start, d_end| delta_h(z, xi, d_start, d_end),
     );
     Ok(path(g, [h_tx_m, h_rx_m], n_0, gamma_e))
 }
@@ -216,6 +217,7 @@ fn analyse(
     h: [f64; 2],
     find_horizons: impl FnOnce(f64, f64) -> Horizons,
     sums: impl FnOnce(&[usize], &mut [(f64, f64)]),
+    roughness: impl FnOnce(f64, f64) -> f64,
 ) -> Geometry {
     let np = z.len() - 1;
     let d = np as f64 * xi;
@@ -228,7 +230,7 @@ fn analyse(
     // Terrain is considered from about 15 tower heights (or 1/10 of the horizon) off each end.
     let d_start = (15.0 * h[0]).min(0.1 * d_hzn[0]);
     let d_end = d - (15.0 * h[1]).min(0.1 * d_hzn[1]);
-    let delta_h = delta_h(z, xi, d_start, d_end);
+    let delta_h = roughness(d_start, d_end);
 
     let los = d_hzn[0] + d_hzn[1] > 1.5 * d;
     // Well within line of sight: one fit over the whole path; else one per horizon.
@@ -445,7 +447,13 @@ pub struct RadialAnalysis {
     /// Running maximum over the candidates so far of an upper bound of their angle at any
     /// curvature of the radial's prefixes.
     tx_bound: Vec<f64>,
+    /// Which profile is loaded (unique over all analyses of the process; 0: none), so that a
+    /// [`RadialRoughness`] knows when its nodes belong to another profile.
+    profile: u64,
 }
+
+/// The last profile number handed out by [`RadialAnalysis::reset`].
+static PROFILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 const BLOCK: usize = 16;
 
@@ -471,6 +479,7 @@ impl RadialAnalysis {
         let z_in = profile.elevations_m;
         let xi = profile.resolution_m;
         check_inputs(h_tx_m, h_rx_m, n_0, xi, z_in.len())?;
+        self.profile = PROFILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         self.xi = xi;
         self.h = [h_tx_m, h_rx_m];
         self.n_0 = n_0;
@@ -572,6 +581,35 @@ impl RadialAnalysis {
     /// [`ItmError::InvalidProfile`] for `k == 0`, `k` beyond the profile or a non-finite
     /// elevation in the prefix.
     pub fn prepare(&self, k: usize) -> Result<PreparedPath, ItmError> {
+        self.prepare_with(k, |d_start, d_end| {
+            delta_h(&self.z[..=k], self.xi, d_start, d_end)
+        })
+    }
+
+    /// [`RadialAnalysis::prepare`] with Δh interpolated along the radial (see
+    /// [`RadialRoughness`]): the same prepared path but for Δh and what follows from it (the
+    /// effective heights and horizons of line-of-sight paths).
+    ///
+    /// # Errors
+    /// As [`RadialAnalysis::prepare`].
+    pub fn prepare_interpolated(
+        &self,
+        k: usize,
+        roughness: &mut RadialRoughness,
+    ) -> Result<PreparedPath, ItmError> {
+        if roughness.profile != self.profile {
+            roughness.start(self.profile, self.z.len(), self.xi);
+        }
+        self.prepare_with(k, |d_start, d_end| {
+            roughness.delta_h(&self.z, k, d_start, d_end)
+        })
+    }
+
+    fn prepare_with(
+        &self,
+        k: usize,
+        roughness: impl FnOnce(f64, f64) -> f64,
+    ) -> Result<PreparedPath, ItmError> {
         if k == 0 || k >= self.z.len() {
             return Err(ItmError::InvalidProfile {
                 reason: "fewer than 2 points",
@@ -592,6 +630,7 @@ impl RadialAnalysis {
                     *o = self.sums(m);
                 }
             },
+            roughness,
         );
         Ok(path(g, self.h, self.n_0, curvature))
     }
@@ -665,6 +704,148 @@ impl RadialAnalysis {
             theta,
             d_hzn_m: d_hzn,
         }
+    }
+}
+
+/// Δh along one radial of a coverage sweep, where consecutive pixels have nearly the same
+/// window: computed exactly (as [`RadialAnalysis::prepare`] does) for windows ending on whole
+/// profile points ("nodes", every [`RadialRoughness::NODE_SPACING`] points at first), and
+/// linearly interpolated in the window's end between the two nodes around it when those
+/// differ by no more than the tolerance; otherwise the interval is halved, down to adjacent
+/// points, below which the pixel's own Δh is computed exactly. Windows short enough that ITM
+/// samples them with fewer than 245 points are computed exactly too. Nodes are kept for the
+/// last few window starts (the start moves with a near TX horizon) until
+/// [`RadialAnalysis::prepare_interpolated`] sees another profile.
+///
+/// This is the one approximation of the coverage sweep: ITM defines Δh per path; along a
+/// radial it changes slowly except where the terrain does, and there the bisection computes it.
+#[derive(Debug, Clone)]
+pub struct RadialRoughness {
+    tolerance_m: f64,
+    tolerance_rel: f64,
+    /// The [`RadialAnalysis`] profile the nodes belong to.
+    profile: u64,
+    len: usize,
+    xi: f64,
+    /// Node sets of the last few window starts (bits of d_start; Δh of the window ending at
+    /// each whole point, NaN: not computed yet), most recent first: pixels in and out of
+    /// line of sight of the TX alternate between a few starts.
+    nodes: Vec<(u64, Vec<f64>)>,
+    /// Δh evaluations made (nodes and exact pixels) and pixels served, for the statistics.
+    computed: usize,
+    served: usize,
+}
+
+impl Default for RadialRoughness {
+    fn default() -> Self {
+        Self::new(0.5, 0.01)
+    }
+}
+
+impl RadialRoughness {
+    /// Spacing of the first nodes, in profile points (a power of two).
+    pub const NODE_SPACING: usize = 8;
+
+    /// Interpolates between nodes that differ by at most `tolerance_m + tolerance_rel · Δh`
+    /// (the larger of the two nodes' Δh).
+    #[must_use]
+    pub fn new(tolerance_m: f64, tolerance_rel: f64) -> Self {
+        Self {
+            tolerance_m,
+            tolerance_rel,
+            profile: 0,
+            len: 0,
+            xi: 0.0,
+            nodes: Vec::new(),
+            computed: 0,
+            served: 0,
+        }
+    }
+
+    /// (Δh computed exactly, Δh served) so far.
+    #[must_use]
+    pub fn counts(&self) -> (usize, usize) {
+        (self.computed, self.served)
+    }
+
+    fn start(&mut self, profile: u64, len: usize, xi: f64) {
+        self.profile = profile;
+        self.len = len;
+        self.xi = xi;
+        for (bits, _) in &mut self.nodes {
+            *bits = f64::NAN.to_bits();
+        }
+    }
+
+    /// Makes the node set of `d_start` the first, reusing the least recent set's buffer.
+    fn select_start(&mut self, d_start: f64) {
+        const SETS: usize = 4;
+        let bits = d_start.to_bits();
+        if let Some(i) = self.nodes.iter().position(|(b, _)| *b == bits) {
+            self.nodes[..=i].rotate_right(1);
+            return;
+        }
+        if self.nodes.len() < SETS {
+            self.nodes.push((bits, Vec::new()));
+        }
+        self.nodes.rotate_right(1);
+        let (b, v) = &mut self.nodes[0];
+        *b = bits;
+        v.clear();
+        v.resize(self.len, f64::NAN);
+    }
+
+    /// Δh of the window `[d_start, d_end]` of the prefix `..=k` of the radial `z`.
+    fn delta_h(&mut self, z: &[f64], k: usize, d_start: f64, d_end: f64) -> f64 {
+        self.served += 1;
+        let xi = self.xi;
+        let (x_start, x_end) = (d_start / xi, d_end / xi);
+        let exact = |this: &mut Self| {
+            this.computed += 1;
+            delta_h(&z[..=k], xi, d_start, d_end)
+        };
+        let g = Self::NODE_SPACING;
+        if !(x_start.is_finite() && x_end.is_finite()) || x_end < 0.0 || x_start < 0.0 {
+            return exact(self);
+        }
+        let mut a = (x_end as usize) / g * g;
+        let mut b = a + g;
+        // ITM samples shorter windows (under 242 points) with fewer points, and Δh jumps
+        // where their number changes: those are computed exactly.
+        const FULL_WINDOW: f64 = 242.0;
+        if b >= z.len() || (a as f64) - x_start < FULL_WINDOW {
+            return exact(self);
+        }
+        self.select_start(d_start);
+        loop {
+            let (ha, hb) = (self.node(z, d_start, a), self.node(z, d_start, b));
+            let tolerance = self.tolerance_m + self.tolerance_rel * ha.abs().max(hb.abs());
+            if (ha - hb).abs() <= tolerance {
+                let t = (x_end - a as f64) / (b - a) as f64;
+                return ha + (hb - ha) * t;
+            }
+            if b - a == 1 {
+                return exact(self);
+            }
+            let mid = (a + b) / 2;
+            if x_end < mid as f64 {
+                b = mid;
+            } else {
+                a = mid;
+            }
+        }
+    }
+
+    /// Δh of the window from `d_start` to point `m`, computed once per window start.
+    fn node(&mut self, z: &[f64], d_start: f64, m: usize) -> f64 {
+        let v = self.nodes[0].1[m];
+        if !v.is_nan() {
+            return v;
+        }
+        self.computed += 1;
+        let v = delta_h(&z[..=m], self.xi, d_start, m as f64 * self.xi);
+        self.nodes[0].1[m] = v;
+        v
     }
 }
 
@@ -880,7 +1061,7 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Profile, RadialAnalysis, delta_h, prepare, residual_quantiles};
+    use super::{Profile, RadialAnalysis, RadialRoughness, delta_h, prepare, residual_quantiles};
     use proptest::prelude::*;
 
     /// Every prefix of `z`, prepared by the sweep and directly, bit for bit.
@@ -935,6 +1116,71 @@ mod tests {
                 })
                 .collect();
             check_all_prefixes(&z, xi, [h_tx, h_rx])?;
+        }
+    }
+
+    fn profile_of(start: f64, steps: &[f64]) -> Vec<f64> {
+        steps
+            .iter()
+            .scan(start, |acc, s| {
+                *acc += s;
+                Some(*acc)
+            })
+            .collect()
+    }
+
+    fn load(radial: &mut RadialAnalysis, z: &[f64], xi: f64) {
+        let profile = Profile {
+            resolution_m: xi,
+            elevations_m: z,
+        };
+        radial.reset(profile, 40.0, 1.5, 301.0).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// With no tolerance nothing is interpolated between nodes that differ, so every
+        /// prefix gets its own exact Δh.
+        #[test]
+        fn interpolated_roughness_without_tolerance_is_exact(
+            start in 0.0f64..3000.0,
+            steps in prop::collection::vec(-30.0f64..30.0, 2..700),
+            xi in prop_oneof![Just(67.4), 10.0f64..200.0],
+        ) {
+            let z = profile_of(start, &steps);
+            let mut radial = RadialAnalysis::new();
+            load(&mut radial, &z, xi);
+            let mut rough = RadialRoughness::new(0.0, 0.0);
+            for k in 1..z.len() {
+                let exact = radial.prepare(k).unwrap();
+                let interpolated = radial.prepare_interpolated(k, &mut rough).unwrap();
+                prop_assert_eq!(format!("{interpolated:?}"), format!("{exact:?}"), "prefix {}", k);
+            }
+        }
+
+        /// Nodes belong to one profile: a roughness used on another radial before gives the
+        /// same Δh as a fresh one.
+        #[test]
+        fn interpolated_roughness_forgets_the_previous_radial(
+            a in prop::collection::vec(-30.0f64..30.0, 300..700),
+            b in prop::collection::vec(-30.0f64..30.0, 300..700),
+        ) {
+            let (za, zb) = (profile_of(1000.0, &a), profile_of(1000.0, &b));
+            let mut radial = RadialAnalysis::new();
+            let mut used = RadialRoughness::default();
+            load(&mut radial, &za, 67.4);
+            for k in 1..za.len() {
+                radial.prepare_interpolated(k, &mut used).unwrap();
+            }
+            load(&mut radial, &zb, 67.4);
+            let mut fresh = RadialRoughness::default();
+            for k in 1..zb.len() {
+                let x = radial.prepare_interpolated(k, &mut used).unwrap().delta_h_m;
+                let y = radial.prepare_interpolated(k, &mut fresh).unwrap().delta_h_m;
+                prop_assert_eq!(x.to_bits(), y.to_bits(), "prefix {}", k);
+            }
+            prop_assert!(fresh.counts().1 == zb.len() - 1);
         }
     }
 
