@@ -46,18 +46,29 @@ echo "== coverage, radius $R_KM km, $(nproc) cores, load $(cut -d' ' -f1-3 /proc
 /usr/bin/time -v "$AUYL" radio coverage --site $LON,$LAT --height-m $H --freq-mhz $F \
   --radius-km "$R_KM" --rx-height-m $RX --eirp-dbm 0 --no-settlements --json \
   -o auyl_cov.tif --png auyl_cov.png > auyl_cov.report.json 2> auyl_cov.time
+/usr/bin/time -v "$AUYL" radio coverage --site $LON,$LAT --height-m $H --freq-mhz $F \
+  --radius-km "$R_KM" --rx-height-m $RX --eirp-dbm 0 --no-settlements --json --exact-roughness \
+  -o auyl_cov_exact.tif --png auyl_cov_exact.png > auyl_cov_exact.report.json 2> auyl_cov_exact.time
 SP_ITM=$(wall splat_itm.time); SP_ITWOM=$(wall splat_itwom.time); AU=$(wall auyl_cov.time)
+AU_X=$(wall auyl_cov_exact.time)
 N_SPLAT=$(grep -c '^[0-9]' splat_itm.txt || true)
 N_AUYL=$(python3 -c "import json;d=json.load(open('auyl_cov.report.json'));print(d['itm_evaluations'], d['grid']['width']*d['grid']['height'], round(d['seconds'],2))")
 echo "SPLAT! -olditm (ITM):  ${SP_ITM} s wall, $(cpu splat_itm.time) s CPU, peak $(peak splat_itm.time) MiB, $N_SPLAT points"
 echo "SPLAT! ITWOM:          ${SP_ITWOM} s wall, $(cpu splat_itwom.time) s CPU, peak $(peak splat_itwom.time) MiB"
 echo "auyl radio coverage:   ${AU} s wall, $(cpu auyl_cov.time) s CPU (process, incl. DEM load + GeoTIFF/PNG), peak $(peak auyl_cov.time) MiB; ITM evaluations, grid pixels, sweep s: $N_AUYL"
+echo "auyl --exact-roughness: ${AU_X} s wall, $(cpu auyl_cov_exact.time) s CPU, peak $(peak auyl_cov_exact.time) MiB"
 awk -v a="$SP_ITM" -v b="$AU" -v c="$SP_ITWOM" -v ca="$(cpu splat_itm.time)" -v cb="$(cpu auyl_cov.time)" \
-  'BEGIN{printf "ratio SPLAT!(ITM)/auyl = %.1fx wall, %.1fx CPU; SPLAT!(ITWOM)/auyl = %.1fx wall\n", a/b, ca/cb, c/b}'
+  -v x="$AU_X" -v cx="$(cpu auyl_cov_exact.time)" \
+  'BEGIN{printf "ratio SPLAT!(ITM)/auyl = %.1fx wall, %.1fx CPU; SPLAT!(ITWOM)/auyl = %.1fx wall; SPLAT!(ITM)/auyl --exact-roughness = %.1fx wall, %.1fx CPU\n", a/b, ca/cb, c/b, a/x, ca/cx}'
 
 # Loss agreement: every SPLAT! ITM point against the auyl pixel containing it.
 gdal_translate -q -of AAIGrid auyl_cov.tif auyl_cov.asc
+gdal_translate -q -of AAIGrid auyl_cov_exact.tif auyl_cov_exact.asc
+echo "-- auyl (default: Δh interpolated along the radials) vs SPLAT!"
 python3 "$ROOT/bench/coverage/compare.py" auyl_cov.asc splat_itm.txt splat_itwom.txt $LON $LAT
+echo "-- auyl --exact-roughness (each pixel's own Δh) vs SPLAT!"
+python3 "$ROOT/bench/coverage/compare.py" auyl_cov_exact.asc splat_itm.txt splat_itwom.txt $LON $LAT
+python3 "$ROOT/bench/coverage/compare_roughness.py" auyl_cov.asc auyl_cov_exact.asc
 
 echo "== line-of-sight viewshed, radius $R_KM km"
 gdalbuildvrt -q dem.vrt hgt/*.hgt
