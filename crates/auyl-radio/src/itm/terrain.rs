@@ -442,6 +442,13 @@ pub struct RadialAnalysis {
     lanes: Vec<Lanes>,
     prefix_max: Vec<f64>,
     block_max: Vec<f64>,
+    /// Lowest point of each block.
+    block_min: Vec<f64>,
+    /// Vertices of each block's upper convex hull (indices into `z`), the block's at
+    /// `hull[hull_start[b]..hull_start[b + 1]]`: the steepest elevation from a point beyond
+    /// the block is towards one of them.
+    hull: Vec<u32>,
+    hull_start: Vec<u32>,
     /// TX horizon candidates: index, (z_i − z_tx)/d_i, d_i.
     tx_candidates: Vec<(usize, f64, f64)>,
     /// Running maximum over the candidates so far of an upper bound of their angle at any
@@ -450,6 +457,10 @@ pub struct RadialAnalysis {
     /// Which profile is loaded (unique over all analyses of the process; 0: none), so that a
     /// [`RadialRoughness`] knows when its nodes belong to another profile.
     profile: u64,
+    /// The RX horizon point of the last prefix prepared (0: none). The next pixel's horizon is
+    /// usually the same ridge: its angle, a lower bound of the maximum, prunes the search
+    /// from the start.
+    rx_guess: std::cell::Cell<usize>,
 }
 
 /// The last profile number handed out by [`RadialAnalysis::reset`].
@@ -480,6 +491,7 @@ impl RadialAnalysis {
         let xi = profile.resolution_m;
         check_inputs(h_tx_m, h_rx_m, n_0, xi, z_in.len())?;
         self.profile = PROFILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.rx_guess.set(0);
         self.xi = xi;
         self.h = [h_tx_m, h_rx_m];
         self.n_0 = n_0;
@@ -506,6 +518,18 @@ impl RadialAnalysis {
             z.chunks(BLOCK)
                 .map(|c| c.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
         );
+        self.block_min.clear();
+        self.block_min.extend(
+            z.chunks(BLOCK)
+                .map(|c| c.iter().copied().fold(f64::INFINITY, f64::min)),
+        );
+        self.hull.clear();
+        self.hull_start.clear();
+        for (b, c) in z.chunks(BLOCK).enumerate() {
+            self.hull_start.push(self.hull.len() as u32);
+            upper_hull(c, b * BLOCK, &mut self.hull);
+        }
+        self.hull_start.push(self.hull.len() as u32);
 
         // The range of mean path heights over all prefixes bounds their earth curvatures
         // (the curvature grows with the height).
@@ -674,16 +698,46 @@ impl RadialAnalysis {
             let r = theta * d;
             dz - c >= r - 1e-9 * (dz.abs() + c)
         };
+        // Whether a point of the whole block `b` (all before the RX, the nearest at `d_min`)
+        // may reach `theta`: the steepest elevation towards the block is towards a vertex of
+        // its upper hull, less the earth's drop at the least distance, with a margin no smaller
+        // than `may_reach`'s for any of its points.
+        let block_may_reach = |b: usize, d_min: f64, theta: f64| {
+            let d_max = d_min + (BLOCK - 1) as f64 * xi;
+            let height = (self.block_max[b] - z_rx)
+                .abs()
+                .max((self.block_min[b] - z_rx).abs());
+            let margin = 1e-9 * (height / d_min + d_max * inv_two_a) + 1e-12;
+            let hull = &self.hull[self.hull_start[b] as usize..self.hull_start[b + 1] as usize];
+            let steepest = hull
+                .iter()
+                .map(|&v| (z[v as usize] - z_rx) / ((k - v as usize) as f64 * xi))
+                .fold(f64::NEG_INFINITY, f64::max);
+            steepest - d_min * inv_two_a >= theta - margin
+        };
+        // Blocks and points are pruned against the larger of the running angle and the angle
+        // of the last prefix's horizon point seen from this RX: both are reached by some point,
+        // so a point that cannot reach either is not the horizon, and points that may tie the
+        // maximum are never pruned (the tie rules stay those of the full scan).
+        let guess = self.rx_guess.get();
+        let mut prune = theta[1];
+        if (1..k).contains(&guess) {
+            prune = prune.max(angle(z[guess] - z_rx, (k - guess) as f64 * xi, two_a));
+        }
         let mut interior = false;
+        let mut horizon = 0;
         let mut i = k - 1;
         while i >= 1 {
             let lo = (i / BLOCK * BLOCK).max(1);
             let top = (self.block_max[i / BLOCK] - z_rx).max(0.0);
-            if may_reach(top, (k - i) as f64 * xi, theta[1]) {
+            let whole = i % BLOCK == BLOCK - 1;
+            let d_min = (k - i) as f64 * xi;
+            if may_reach(top, d_min, prune) && (!whole || block_may_reach(i / BLOCK, d_min, prune))
+            {
                 for j in (lo..=i).rev() {
                     let d_j = (k - j) as f64 * xi;
                     let dz_j = z[j] - z_rx;
-                    if !may_reach(dz_j, d_j, theta[1]) {
+                    if !may_reach(dz_j, d_j, prune) {
                         continue;
                     }
                     let t = angle(dz_j, d_j, two_a);
@@ -691,19 +745,42 @@ impl RadialAnalysis {
                         theta[1] = t;
                         d_hzn[1] = d_j;
                         interior = true;
+                        horizon = j;
+                        prune = prune.max(t);
                     }
                 }
             }
             let top = (self.prefix_max[lo - 1] - z_rx).max(0.0);
-            if lo <= 1 || !may_reach(top, (k - lo + 1) as f64 * xi, theta[1]) {
+            if lo <= 1 || !may_reach(top, (k - lo + 1) as f64 * xi, prune) {
                 break;
             }
             i = lo - 1;
         }
+        self.rx_guess.set(horizon);
         Horizons {
             theta,
             d_hzn_m: d_hzn,
         }
+    }
+}
+
+/// Appends the indices (`base` + position) of the vertices of the upper convex hull of the
+/// points (position, `z`) to `out`, left to right (collinear points dropped: the steepest
+/// elevation from outside is reached at a vertex too).
+fn upper_hull(z: &[f64], base: usize, out: &mut Vec<u32>) {
+    let start = out.len();
+    for (j, &zj) in z.iter().enumerate() {
+        while out.len() >= start + 2 {
+            let a = out[out.len() - 2] as usize - base;
+            let b = out[out.len() - 1] as usize - base;
+            // b is not above the chord from a to j: drop it.
+            let cross = (z[b] - z[a]) * (j - a) as f64 - (zj - z[a]) * (b - a) as f64;
+            if cross > 0.0 {
+                break;
+            }
+            out.pop();
+        }
+        out.push((base + j) as u32);
     }
 }
 
