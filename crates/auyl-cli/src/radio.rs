@@ -656,10 +656,15 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
     };
     let summary = coverage::summarize(&map, &settlements, a.threshold_dbm);
     let geo = raster_geo(&map.sweep.grid);
-    auyl_io::raster::write_geotiff_f32(&a.output, &geo, &map.rx_power_dbm, -9999.0)
-        .with_context(|| format!("writing {}", a.output.display()))?;
-    let mut bounds_path = None;
-    if let Some(png) = &a.png {
+    // The GeoTIFF is compressed on its own thread while the PNG is (both are serial deflates).
+    let geotiff = || {
+        auyl_io::raster::write_geotiff_f32(&a.output, &geo, &map.rx_power_dbm, -9999.0)
+            .with_context(|| format!("writing {}", a.output.display()))
+    };
+    let png_overlay = || -> Result<Option<String>> {
+        let Some(png) = &a.png else {
+            return Ok(None);
+        };
         let max = map
             .rx_power_dbm
             .iter()
@@ -682,8 +687,16 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         });
         auyl_io::raster::write_bounds_json(&side, &auyl_io::raster::bounds_json(&geo, &name, meta))
             .with_context(|| format!("writing {}", side.display()))?;
-        bounds_path = Some(side.display().to_string());
-    }
+        Ok(Some(side.display().to_string()))
+    };
+    let (written, bounds_path) = std::thread::scope(|s| {
+        let tiff = s.spawn(geotiff);
+        let bounds = png_overlay();
+        (tiff.join(), bounds)
+    });
+    written
+        .map_err(|_| anyhow::anyhow!("the thread writing {} panicked", a.output.display()))??;
+    let bounds_path = bounds_path?;
     let report = CoverageReport {
         site: a.site,
         params,
