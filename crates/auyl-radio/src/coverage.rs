@@ -239,8 +239,8 @@ impl Default for Roughness {
     /// `bench/coverage`).
     fn default() -> Self {
         Roughness::Interpolated {
-            tolerance_m: 5.0,
-            tolerance_rel: 0.1,
+            tolerance_m: itm::RadialRoughness::TOLERANCE_M,
+            tolerance_rel: itm::RadialRoughness::TOLERANCE_REL,
         }
     }
 }

@@ -431,8 +431,10 @@ fn least_squares_fit(
 /// radial (the same sums a direct call computes); the TX horizon is searched among the few
 /// points that can be the highest for some earth curvature the radial's prefixes can have (a
 /// point lower in angle than an earlier one by more than 1e-9 rad at both extreme curvatures is
-/// never the horizon); the RX horizon is searched backwards from the RX and stops at blocks of
-/// 16 points whose maximum height could not beat the best angle found.
+/// never the horizon); the RX horizon is searched backwards from the RX, skipping blocks of 16
+/// points none of whose upper-hull vertices could beat the best angle known (the running one,
+/// or the angle of the previous prefix's horizon point, kept as a hint), and stopping where
+/// no earlier point could. The hint makes the analysis `Send` but not `Sync`: one per thread.
 #[derive(Debug, Clone, Default)]
 pub struct RadialAnalysis {
     xi: f64,
@@ -786,14 +788,13 @@ fn upper_hull(z: &[f64], base: usize, out: &mut Vec<u32>) {
 
 /// Δh along one radial of a coverage sweep, where consecutive pixels have nearly the same
 /// window: computed exactly (as [`RadialAnalysis::prepare`] does) for windows ending on whole
-/// profile points ("nodes", every [`RadialRoughness::NODE_SPACING`] points at first, and the
-/// radial's last point), and
-/// linearly interpolated in the window's end between the two nodes around it when those
-/// differ by no more than the tolerance; otherwise the interval is halved, down to adjacent
-/// points, below which the pixel's own Δh is computed exactly. Windows short enough that ITM
-/// samples them with fewer than 245 points are computed exactly too. Nodes are kept for the
-/// last few window starts (the start moves with a near TX horizon) until
-/// [`RadialAnalysis::prepare_interpolated`] sees another profile.
+/// profile points ("nodes": every [`RadialRoughness::NODE_SPACING`] points at first, and the
+/// radial's last point), and linearly interpolated in the window's end between the two nodes
+/// around it when those differ by no more than the tolerance; otherwise the interval is
+/// halved, down to adjacent points, below which the pixel's own Δh is computed exactly.
+/// Windows short enough that ITM samples them with fewer than 245 points are computed exactly
+/// too. Nodes are kept for the last few window starts (the start moves with a near TX horizon)
+/// until [`RadialAnalysis::prepare_interpolated`] sees another profile.
 ///
 /// This is the one approximation of the coverage sweep: ITM defines Δh per path; along a
 /// radial it changes slowly except where the terrain does, and there the bisection computes it.
@@ -816,14 +817,19 @@ pub struct RadialRoughness {
 }
 
 impl Default for RadialRoughness {
+    /// Within [`RadialRoughness::TOLERANCE_M`] + [`RadialRoughness::TOLERANCE_REL`] · Δh.
     fn default() -> Self {
-        Self::new(0.5, 0.01)
+        Self::new(Self::TOLERANCE_M, Self::TOLERANCE_REL)
     }
 }
 
 impl RadialRoughness {
-    /// Spacing of the first nodes, in profile points (a power of two).
+    /// Spacing of the first nodes, in profile points.
     pub const NODE_SPACING: usize = 16;
+    /// Default absolute tolerance between two nodes, m.
+    pub const TOLERANCE_M: f64 = 5.0;
+    /// Default relative tolerance between two nodes.
+    pub const TOLERANCE_REL: f64 = 0.1;
 
     /// Interpolates between nodes that differ by at most `tolerance_m + tolerance_rel · Δh`
     /// (the larger of the two nodes' Δh).
