@@ -93,7 +93,9 @@ macro_rules! write_geotiff {
             let file = std::fs::File::create(tmp).map_err(io_err(path))?;
             let mut enc = TiffEncoder::new(BufWriter::new(file))
                 .map_err(tiff_err(path))?
-                .with_compression(Compression::Deflate(DeflateLevel::Balanced));
+                // Fast: a 50 km coverage raster writes in half the time of the balanced level
+                // for a few percent more bytes.
+                .with_compression(Compression::Deflate(DeflateLevel::Fast));
             let mut image = enc.new_image::<$color>(w, h).map_err(tiff_err(path))?;
             let d = image.encoder();
             d.write_tag(

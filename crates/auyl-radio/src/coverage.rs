@@ -639,6 +639,31 @@ struct RadialOut {
     missing: Option<TerrainError>,
 }
 
+/// Loads the tiles under the grid on all threads at once (a lattice of points, a few per
+/// degree), rather than one thread at a time when the radials first reach them. Tiles the
+/// lattice misses, and errors, are left to the sweep.
+fn prefetch_tiles(dem: &DemSet, sweep: &Sweep) {
+    const PER_DEGREE: f64 = 4.0;
+    let g = &sweep.grid;
+    let (w, e, n, s) = (g.west_deg, g.east_deg(), g.north_deg, g.south_deg());
+    let steps = |span: f64| ((span * PER_DEGREE).ceil() as usize).max(1);
+    let (nx, ny) = (steps(e - w), steps(n - s));
+    let points: Vec<LonLat> = (0..=nx)
+        .flat_map(|i| (0..=ny).map(move |j| (i, j)))
+        .filter_map(|(i, j)| {
+            let lon = w + (e - w) * i as f64 / nx as f64;
+            let lat = s + (n - s) * j as f64 / ny as f64;
+            LonLat::new(lon, lat).ok()
+        })
+        .collect();
+    points.par_iter().for_each_init(
+        || dem.sampler(),
+        |sampler, &p| {
+            let _ = sampler.elevation(p);
+        },
+    );
+}
+
 /// The finest source at points of the grid (every 8th pixel inside the radius), so that every
 /// tile the sweep read is named, not only the finest and coarsest of each radial.
 fn grid_sources(dem: &DemSet, site: LonLat, sweep: &Sweep) -> Vec<usize> {
@@ -731,6 +756,7 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
         var,
     )?;
     let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
+    prefetch_tiles(dem, &sweep);
     let (assign, needed) = sweep.assign(params.site);
     let n = sweep.samples_per_radial;
     let step = sweep.radial_step_m;

@@ -82,6 +82,7 @@ pub(super) struct RadioTerms {
     abs_zg: f64,
     f_third: f64,
     f_m_third: f64,
+    ln_f: f64,
 }
 
 impl RadioTerms {
@@ -93,6 +94,7 @@ impl RadioTerms {
             abs_zg: z_g.abs(),
             f_third: f_mhz.powf(THIRD),
             f_m_third: f_mhz.powf(-THIRD),
+            ln_f: f_mhz.ln(),
         }
     }
 }
@@ -512,7 +514,7 @@ pub(super) fn longley_rice(
         // Beyond the horizon: diffraction line, or troposcatter line past d_x. d_x is never
         // below `d_x_min` (either branch below), so nearer paths skip the two troposcatter
         // evaluations, which decide nothing there.
-        let d_x_min = d_sml.max(d_ml + 1.088 * scale * f_mhz.ln());
+        let d_x_min = d_sml.max(d_ml + 1.088 * scale * radio.ln_f);
         if d <= d_x_min {
             return Ok(((m_d * d + a_d0).max(0.0), PropMode::Diffraction));
         }
