@@ -756,8 +756,8 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
         var,
     )?;
     let sweep = Sweep::new(dem, params.site, params.radius_m, params.resolution)?;
-    prefetch_tiles(dem, &sweep);
-    let (assign, needed) = sweep.assign(params.site);
+    let ((), (assign, needed)) =
+        rayon::join(|| prefetch_tiles(dem, &sweep), || sweep.assign(params.site));
     let n = sweep.samples_per_radial;
     let step = sweep.radial_step_m;
     let setup = itm::RadioSetup::new(&itm_params, var)?;
