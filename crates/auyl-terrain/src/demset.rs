@@ -632,7 +632,8 @@ impl DemSet {
         step_m: f64,
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
-        self.sample_radial_with(&mut Cursor::new(), origin, azimuth_deg, step_m, out)
+        let arc = |i: usize| Radial::arc(i as f64 * step_m);
+        self.sample_radial_with(&mut Cursor::new(), origin, azimuth_deg, step_m, arc, out)
     }
 
     /// Heights at the given points (any path the caller builds), voids filled as on
@@ -664,12 +665,14 @@ impl DemSet {
         self.sample_path(cur, out, |i| (points[i].lon_deg, points[i].lat_deg), None)
     }
 
+    /// [`DemSet::sample_radial`], with `arc(i)` giving [`Radial::arc`] of sample `i`'s distance.
     fn sample_radial_with<'a>(
         &'a self,
         cur: &mut Cursor<'a>,
         origin: LonLat,
         azimuth_deg: f64,
         step_m: f64,
+        arc: impl Fn(usize) -> (f64, f64),
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
         check_finite(origin)?;
@@ -686,7 +689,7 @@ impl DemSet {
                 if i == 0 {
                     (origin.lon_deg, origin.lat_deg)
                 } else {
-                    r.point_at(i as f64 * step_m)
+                    r.point_at_arc(arc(i))
                 }
             },
             None,
@@ -702,6 +705,7 @@ impl DemSet {
         Sampler {
             dem: self,
             cur: Cursor::new(),
+            arcs: (0, Vec::new()),
         }
     }
 }
@@ -711,6 +715,9 @@ impl DemSet {
 pub struct Sampler<'a> {
     dem: &'a DemSet,
     cur: Cursor<'a>,
+    /// [`Radial::arc`] of the samples of the last radial step (its bits), the same on every
+    /// radial of a sweep.
+    arcs: (u64, Vec<(f64, f64)>),
 }
 
 impl std::fmt::Debug for Sampler<'_> {
@@ -787,8 +794,25 @@ impl<'a> Sampler<'a> {
         step_m: f64,
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
-        self.dem
-            .sample_radial_with(&mut self.cur, origin, azimuth_deg, step_m, out)
+        let (bits, arcs) = &mut self.arcs;
+        if *bits != step_m.to_bits() || arcs.len() < out.len() {
+            *bits = step_m.to_bits();
+            arcs.clear();
+            arcs.extend((0..out.len()).map(|i| Radial::arc(i as f64 * step_m)));
+        }
+        let arcs = &*arcs;
+        self.dem.sample_radial_with(
+            &mut self.cur,
+            origin,
+            azimuth_deg,
+            step_m,
+            |i| {
+                arcs.get(i)
+                    .copied()
+                    .unwrap_or_else(|| Radial::arc(i as f64 * step_m))
+            },
+            out,
+        )
     }
 }
 

@@ -108,7 +108,21 @@ impl Radial {
     /// The point `distance_m` along the radial, (lon, lat) degrees, longitude in −180..180.
     #[inline]
     pub fn point_at(&self, distance_m: f64) -> (f64, f64) {
-        let (sd, cd) = (distance_m / EARTH_RADIUS_M).sin_cos();
+        self.point_at_arc(Self::arc(distance_m))
+    }
+
+    /// (sin, cos) of the angle `distance_m` subtends at the earth's centre: the part of
+    /// [`Radial::point_at`] that is the same on every radial, for callers that tabulate it.
+    #[inline]
+    #[must_use]
+    pub fn arc(distance_m: f64) -> (f64, f64) {
+        (distance_m / EARTH_RADIUS_M).sin_cos()
+    }
+
+    /// [`Radial::point_at`] the distance whose [`Radial::arc`] is `(sd, cd)`.
+    #[inline]
+    #[must_use]
+    pub fn point_at_arc(&self, (sd, cd): (f64, f64)) -> (f64, f64) {
         let sin_lat = (self.sin_lat0 * cd + self.cos_lat0 * sd * self.cos_az).clamp(-1.0, 1.0);
         let lat = sin_lat.asin();
         let dlon = (self.sin_az * sd * self.cos_lat0).atan2(cd - self.sin_lat0 * sin_lat);
