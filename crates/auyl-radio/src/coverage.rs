@@ -639,29 +639,34 @@ struct RadialOut {
     missing: Option<TerrainError>,
 }
 
-/// Loads the tiles under the grid on all threads at once (a lattice of points, a few per
-/// degree), rather than one thread at a time when the radials first reach them. Tiles the
-/// lattice misses, and errors, are left to the sweep.
+/// Loads the tiles under the grid (every source covering a lattice of points, a few per
+/// degree: the finest, and the coarser ones that fill their voids) on all threads at once,
+/// the coarsest (usually the largest to decode) first, rather than one thread at a time when
+/// the radials first reach them. Tiles the lattice misses, and errors, are left to the sweep.
 fn prefetch_tiles(dem: &DemSet, sweep: &Sweep) {
     const PER_DEGREE: f64 = 4.0;
     let g = &sweep.grid;
     let (w, e, n, s) = (g.west_deg, g.east_deg(), g.north_deg, g.south_deg());
     let steps = |span: f64| ((span * PER_DEGREE).ceil() as usize).max(1);
     let (nx, ny) = (steps(e - w), steps(n - s));
-    let points: Vec<LonLat> = (0..=nx)
+    let mut sources: Vec<usize> = (0..=nx)
         .flat_map(|i| (0..=ny).map(move |j| (i, j)))
         .filter_map(|(i, j)| {
             let lon = w + (e - w) * i as f64 / nx as f64;
             let lat = s + (n - s) * j as f64 / ny as f64;
             LonLat::new(lon, lat).ok()
         })
+        .flat_map(|p| dem.sources_at(p))
         .collect();
-    points.par_iter().for_each_init(
-        || dem.sampler(),
-        |sampler, &p| {
-            let _ = sampler.elevation(p);
-        },
-    );
+    sources.sort_unstable();
+    sources.dedup();
+    sources.sort_by(|&a, &b| {
+        let res = |i| dem.source(i).map_or(0.0, |s| s.resolution_arcsec());
+        res(b).total_cmp(&res(a))
+    });
+    sources.par_iter().with_max_len(1).for_each(|&i| {
+        let _ = dem.tile(i);
+    });
 }
 
 /// The finest source at points of the grid (every 8th pixel inside the radius), so that every
