@@ -1,5 +1,5 @@
-//! Raster output for coverage maps: GeoTIFF (EPSG:4326, float32 or byte, with GeoKeys and
-//! `GDAL_NODATA`, deflate-compressed) that GDAL and QGIS open, and a PNG overlay with a colour
+//! Raster output for coverage maps: GeoTIFF (EPSG:4326, float32 uncompressed or byte
+//! deflate-compressed, with GeoKeys and `GDAL_NODATA`) that GDAL and QGIS open, and a PNG overlay with a colour
 //! ramp plus a bounds JSON sidecar for a web map (Leaflet's `imageOverlay`, MapLibre's image
 //! source). Every file is written atomically (temporary file, then rename).
 
@@ -85,7 +85,7 @@ const GEO_KEYS: [u16; 20] = [
 ];
 
 macro_rules! write_geotiff {
-    ($path:expr, $geo:expr, $data:expr, $nodata:expr, $color:ty) => {{
+    ($path:expr, $geo:expr, $data:expr, $nodata:expr, $color:ty, $compression:expr) => {{
         let path: &Path = $path;
         let geo: &RasterGeo = $geo;
         let (w, h) = geo.check(path, $data.len())?;
@@ -93,9 +93,7 @@ macro_rules! write_geotiff {
             let file = std::fs::File::create(tmp).map_err(io_err(path))?;
             let mut enc = TiffEncoder::new(BufWriter::new(file))
                 .map_err(tiff_err(path))?
-                // Fast: a 50 km coverage raster writes in half the time of the balanced level
-                // for a few percent more bytes.
-                .with_compression(Compression::Deflate(DeflateLevel::Fast));
+                .with_compression($compression);
             let mut image = enc.new_image::<$color>(w, h).map_err(tiff_err(path))?;
             let d = image.encoder();
             d.write_tag(
@@ -130,7 +128,16 @@ pub fn write_geotiff_f32(path: &Path, geo: &RasterGeo, data: &[f32], nodata: f32
         .map(|v| if v.is_nan() { nodata } else { *v })
         .collect();
     let nd = Some(format!("{nodata}"));
-    write_geotiff!(path, geo, &values[..], nd, colortype::Gray32Float)
+    // Uncompressed, as GDAL writes by default: deflate saves under a fifth of a float raster
+    // of received power (its low bits are noise) and took longer than the rest of writing it.
+    write_geotiff!(
+        path,
+        geo,
+        &values[..],
+        nd,
+        colortype::Gray32Float,
+        Compression::Uncompressed
+    )
 }
 
 /// Writes a byte GeoTIFF (e.g. a viewshed: 1 visible, 0 hidden) with `nodata` declared.
@@ -139,7 +146,14 @@ pub fn write_geotiff_f32(path: &Path, geo: &RasterGeo, data: &[f32], nodata: f32
 /// As [`write_geotiff_f32`].
 pub fn write_geotiff_u8(path: &Path, geo: &RasterGeo, data: &[u8], nodata: u8) -> Result<()> {
     let nd = Some(format!("{nodata}"));
-    write_geotiff!(path, geo, data, nd, colortype::Gray8)
+    write_geotiff!(
+        path,
+        geo,
+        data,
+        nd,
+        colortype::Gray8,
+        Compression::Deflate(DeflateLevel::Balanced)
+    )
 }
 
 /// Colour of a value in the overlay ramp, `t` in 0 (weakest) … 1 (strongest): blue → cyan →
