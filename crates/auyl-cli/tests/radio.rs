@@ -303,8 +303,9 @@ fn coverage_writes_a_geotiff_gdal_opens_and_covers_a_nearby_village() {
 }
 
 /// Beyond 242 profile points (16 km at the native 3″ here) ITM samples each path's Δh on 245
-/// points, and by default the sweep interpolates it along the radials; `--exact-roughness` gives every pixel its own. Both runs cover the
-/// same pixels, and their received power differs by a fraction of a dB.
+/// points, and by default the sweep interpolates it along the radials; `--exact-roughness`
+/// gives every pixel its own. Both runs cover the same pixels, and their received power
+/// differs by a fraction of a dB.
 #[test]
 fn coverage_interpolates_roughness_unless_asked_for_each_pixels_own() {
     let dir = tempfile::tempdir().unwrap();
