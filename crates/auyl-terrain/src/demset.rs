@@ -624,7 +624,9 @@ impl DemSet {
 
     /// Heights along a radial, for coverage sweeps: `out[i]` is the height at distance
     /// `i · step_m` from `origin` along the great circle leaving it at `azimuth_deg` (clockwise
-    /// from north). No allocation; voids filled as on [`Profile`].
+    /// from north), at the points of [`Radial::points_into`] (within 1 µm of
+    /// [`Radial::point_at`]). Voids filled as on [`Profile`]. A [`Sampler`] reuses its buffers
+    /// from radial to radial.
     pub fn sample_radial(
         &self,
         origin: LonLat,
@@ -633,7 +635,16 @@ impl DemSet {
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
         let arc = |i: usize| Radial::arc(i as f64 * step_m);
-        self.sample_radial_with(&mut Cursor::new(), origin, azimuth_deg, step_m, arc, out)
+        let mut points = Vec::new();
+        self.sample_radial_with(
+            &mut Cursor::new(),
+            origin,
+            azimuth_deg,
+            step_m,
+            arc,
+            &mut points,
+            out,
+        )
     }
 
     /// Heights at the given points (any path the caller builds), voids filled as on
@@ -665,7 +676,9 @@ impl DemSet {
         self.sample_path(cur, out, |i| (points[i].lon_deg, points[i].lat_deg), None)
     }
 
-    /// [`DemSet::sample_radial`], with `arc(i)` giving [`Radial::arc`] of sample `i`'s distance.
+    /// [`DemSet::sample_radial`], with `arc(i)` giving [`Radial::arc`] of sample `i`'s distance
+    /// and `points` a buffer for the samples' positions.
+    #[allow(clippy::too_many_arguments)]
     fn sample_radial_with<'a>(
         &'a self,
         cur: &mut Cursor<'a>,
@@ -673,6 +686,7 @@ impl DemSet {
         azimuth_deg: f64,
         step_m: f64,
         arc: impl Fn(usize) -> (f64, f64),
+        points: &mut Vec<(f64, f64)>,
         out: &mut [f64],
     ) -> Result<PathSummary, TerrainError> {
         check_finite(origin)?;
@@ -681,19 +695,12 @@ impl DemSet {
                 "radial step {step_m} m, azimuth {azimuth_deg}°"
             )));
         }
-        let r = Radial::new((origin.lon_deg, origin.lat_deg), azimuth_deg);
-        self.sample_path(
-            cur,
-            out,
-            |i| {
-                if i == 0 {
-                    (origin.lon_deg, origin.lat_deg)
-                } else {
-                    r.point_at_arc(arc(i))
-                }
-            },
-            None,
-        )
+        let o = (origin.lon_deg, origin.lat_deg);
+        points.clear();
+        points.resize(out.len(), o);
+        Radial::new(o, azimuth_deg).points_into(o, step_m, arc, points);
+        let points = &*points;
+        self.sample_path(cur, out, |i| points[i], None)
     }
 }
 
@@ -706,6 +713,7 @@ impl DemSet {
             dem: self,
             cur: Cursor::new(),
             arcs: (0, Vec::new()),
+            points: Vec::new(),
         }
     }
 }
@@ -718,6 +726,8 @@ pub struct Sampler<'a> {
     /// [`Radial::arc`] of the samples of the last radial step (its bits), the same on every
     /// radial of a sweep.
     arcs: (u64, Vec<(f64, f64)>),
+    /// The positions of the last radial's samples.
+    points: Vec<(f64, f64)>,
 }
 
 impl std::fmt::Debug for Sampler<'_> {
@@ -811,6 +821,7 @@ impl<'a> Sampler<'a> {
                     .copied()
                     .unwrap_or_else(|| Radial::arc(i as f64 * step_m))
             },
+            &mut self.points,
             out,
         )
     }
