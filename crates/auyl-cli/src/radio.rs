@@ -591,6 +591,10 @@ struct CoverageReport {
     radials_cut: usize,
     /// Evaluations whose Δh was interpolated along the radial (0 with --exact-roughness).
     delta_h_interpolated: usize,
+    /// Exact Δh computations (nodes and pixels), and nodes taken from the two neighbouring
+    /// radials instead (0 with --exact-roughness).
+    delta_h_computed: usize,
+    delta_h_nodes_shared: usize,
     seconds: f64,
     geotiff: String,
     png: Option<String>,
@@ -710,6 +714,8 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         filled_voids: map.filled_voids,
         radials_cut: map.radials_cut,
         delta_h_interpolated: map.delta_h_interpolated,
+        delta_h_computed: map.delta_h_computed,
+        delta_h_nodes_shared: map.delta_h_shared,
         seconds,
         geotiff: a.output.display().to_string(),
         png: a.png.as_ref().map(|p| p.display().to_string()),
@@ -745,8 +751,11 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         match r.params.roughness {
             Roughness::Exact => "each pixel's own path".to_string(),
             Roughness::Interpolated { .. } => format!(
-                "interpolated along the radials for {} of {} evaluations (--exact-roughness: each pixel's own)",
-                r.delta_h_interpolated, r.itm_evaluations
+                "interpolated along the radials for {} of {} evaluations, between {} exact nodes and {} taken from the neighbouring radials (--exact-roughness: each pixel's own)",
+                r.delta_h_interpolated,
+                r.itm_evaluations,
+                r.delta_h_computed,
+                r.delta_h_nodes_shared
             ),
         }
     );

@@ -15,9 +15,11 @@
 //! pixel's value is exactly the ITM point-to-point loss over the profile from the site to that
 //! sample (the tests check it). By default ([`Roughness::Interpolated`]) the terrain
 //! irregularity Δh, half the cost of an exact preparation, is computed exactly every 16 radial
-//! points and interpolated between ([`itm::RadialRoughness`]); horizons, fits and the model stay
-//! exact per pixel, and the loss moves by a few hundredths of a dB (tests and `bench/coverage`
-//! bound it).
+//! points and interpolated between ([`itm::RadialRoughness`]), and the radials run in three
+//! rounds (every fourth, those halfway between, the rest) so that each takes the nodes on which
+//! its two neighbours of the earlier rounds agree instead of computing them; horizons, fits and
+//! the model stay exact per pixel, and the loss moves by a few hundredths of a dB (tests and
+//! `bench/coverage` bound it).
 //!
 //! The viewshed uses the same grid but no radials: it reads the ground at every cell centre
 //! inside the radius and runs the horizon-carrying scan of gdal_viewshed's default mode (Wang,
@@ -216,8 +218,9 @@ pub struct CoverageParams {
 /// Δh (the interdecile range of the terrain about its least-squares line, on 245 samples of
 /// the path) is about half of an exact evaluation's cost. Along a radial it changes slowly
 /// where the terrain does not, so [`Roughness::Interpolated`] computes it exactly for windows
-/// ending every few profile points and interpolates between them (see
-/// [`itm::RadialRoughness`]); everything else of ITM stays exact for every pixel.
+/// ending every few profile points and interpolates between them, and neighbouring radials
+/// share those nodes where they agree (see [`itm::RadialRoughness`]); everything else of ITM
+/// stays exact for every pixel.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Roughness {
@@ -235,8 +238,8 @@ pub enum Roughness {
 
 impl Default for Roughness {
     /// Interpolated within 5 m + 10 %: on the bench site (Almaty foothills, 50 km, 3″) the loss
-    /// differs from [`Roughness::Exact`] by under 0.25 dB for 99 % of pixels (see
-    /// `bench/coverage`).
+    /// differs from [`Roughness::Exact`] by under 0.26 dB for 99 % of pixels and under 0.6 dB
+    /// for 99.9 % (see `bench/coverage`).
     fn default() -> Self {
         Roughness::Interpolated {
             tolerance_m: itm::RadialRoughness::TOLERANCE_M,
@@ -618,16 +621,22 @@ pub struct CoverageMap {
     pub delta_h_interpolated: usize,
     /// Exact Δh computations (nodes and pixels) with [`Roughness::Interpolated`].
     pub delta_h_computed: usize,
+    /// Δh nodes taken from the two neighbouring radials rather than computed
+    /// ([`itm::RadialRoughness::adopt`]) with [`Roughness::Interpolated`].
+    pub delta_h_shared: usize,
     /// The DEM sources read, finest first.
     pub terrain: Vec<TerrainSourceUsed>,
 }
 
 /// Per-radial outcome of a sweep.
 struct RadialOut {
-    /// Δh computed exactly (nodes and pixels), and pixels given an interpolated Δh, with
-    /// [`Roughness::Interpolated`].
+    /// Δh computed exactly (nodes and pixels), pixels given an interpolated Δh, and nodes
+    /// adopted from the neighbouring radials, with [`Roughness::Interpolated`].
     delta_h_computed: usize,
     delta_h_interpolated: usize,
+    delta_h_shared: usize,
+    /// The radial's regular Δh nodes, for its neighbours.
+    nodes: Option<itm::RoughnessNodes>,
     values: Vec<f32>,
     failed: usize,
     filled: usize,
@@ -766,89 +775,138 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
     let n = sweep.samples_per_radial;
     let step = sweep.radial_step_m;
     let setup = itm::RadioSetup::new(&itm_params, var)?;
-    let mut outs: Vec<RadialOut> = (0..sweep.radials)
-        .into_par_iter()
-        .map_init(
-            || {
-                let rough = match params.roughness {
-                    Roughness::Exact => None,
-                    Roughness::Interpolated {
-                        tolerance_m,
-                        tolerance_rel,
-                    } => Some(itm::RadialRoughness::new(tolerance_m, tolerance_rel)),
-                };
-                (
-                    dem.sampler(),
-                    vec![0.0f64; n],
-                    itm::RadialAnalysis::new(),
-                    rough,
-                )
-            },
-            |(sampler, z, radial, rough), r| -> Result<RadialOut, CoverageError> {
-                let need = &needed[r * n..(r + 1) * n];
-                let mut values = vec![f32::NAN; n];
-                let az = sweep.azimuth_deg(r);
-                let (summary, len) = match sampler.sample_radial(params.site, az, step, z) {
-                    Ok(s) => (s, n),
-                    // The terrain ends before the radius (a mast near the edge of the DEM, a
-                    // border): the radial is kept as far as the terrain goes, and its pixels
-                    // beyond stay without a value.
-                    Err(e @ TerrainError::MissingTile { .. }) => {
-                        let len = covered_prefix(sampler, params.site, az, step, z);
-                        if len < 2 {
-                            return Ok(RadialOut {
-                                values,
-                                failed: 0,
-                                delta_h_computed: 0,
-                                delta_h_interpolated: 0,
-                                filled: 0,
-                                sources: None,
-                                cut_at: Some(0),
-                                missing: Some(e),
-                            });
-                        }
-                        let s = sampler.sample_radial(params.site, az, step, &mut z[..len])?;
-                        (s, len)
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                radial.reset(
-                    itm::Profile {
-                        resolution_m: step,
-                        elevations_m: &z[..len],
-                    },
-                    params.tx_height_m,
-                    params.rx_height_m,
-                    itm_params.n_0,
-                )?;
-                let mut failed = 0;
-                let counts_before = rough.as_ref().map_or((0, 0), |r| r.counts());
-                for (k, _) in need[..len].iter().enumerate().filter(|(_, u)| **u) {
-                    // Exactly prepare_p2p on the prefix z[..=k] (see RadialAnalysis).
-                    let prepared = match rough.as_mut() {
-                        None => radial.prepare(k),
-                        Some(rough) => radial.prepare_interpolated(k, rough),
-                    };
-                    let loss = prepared.and_then(|p| itm::evaluate_with(&p, &setup));
-                    match loss {
-                        Ok(o) => values[k] = o.a_db as f32,
-                        Err(_) => failed += 1,
-                    }
-                }
-                let counts = rough.as_ref().map_or((0, 0), |r| r.counts());
-                Ok(RadialOut {
-                    values,
-                    failed,
-                    delta_h_computed: counts.0 - counts_before.0,
-                    delta_h_interpolated: counts.1 - counts_before.1,
-                    filled: summary.filled_voids,
-                    sources: Some((summary.finest_source, summary.coarsest_source)),
-                    cut_at: (len < n).then_some(len),
-                    missing: None,
-                })
-            },
+    let interpolated = matches!(params.roughness, Roughness::Interpolated { .. });
+    let init = || {
+        let rough = match params.roughness {
+            Roughness::Exact => None,
+            Roughness::Interpolated {
+                tolerance_m,
+                tolerance_rel,
+            } => Some(itm::RadialRoughness::new(tolerance_m, tolerance_rel)),
+        };
+        (
+            dem.sampler(),
+            vec![0.0f64; n],
+            itm::RadialAnalysis::new(),
+            rough,
         )
-        .collect::<Result<_, _>>()?;
+    };
+    let radial_job = |(sampler, z, radial, rough): &mut (
+        auyl_terrain::Sampler<'_>,
+        Vec<f64>,
+        itm::RadialAnalysis,
+        Option<itm::RadialRoughness>,
+    ),
+                      r: usize,
+                      neighbours: Option<(&itm::RoughnessNodes, &itm::RoughnessNodes)>,
+                      keep_nodes: bool|
+     -> Result<RadialOut, CoverageError> {
+        let need = &needed[r * n..(r + 1) * n];
+        let mut values = vec![f32::NAN; n];
+        let az = sweep.azimuth_deg(r);
+        let mut out = RadialOut {
+            values: Vec::new(),
+            failed: 0,
+            delta_h_computed: 0,
+            delta_h_interpolated: 0,
+            delta_h_shared: 0,
+            nodes: None,
+            filled: 0,
+            sources: None,
+            cut_at: None,
+            missing: None,
+        };
+        let (summary, len) = match sampler.sample_radial(params.site, az, step, z) {
+            Ok(s) => (s, n),
+            // The terrain ends before the radius (a mast near the edge of the DEM, a
+            // border): the radial is kept as far as the terrain goes, and its pixels
+            // beyond stay without a value.
+            Err(e @ TerrainError::MissingTile { .. }) => {
+                let len = covered_prefix(sampler, params.site, az, step, z);
+                if len < 2 {
+                    out.values = values;
+                    out.cut_at = Some(0);
+                    out.missing = Some(e);
+                    return Ok(out);
+                }
+                let s = sampler.sample_radial(params.site, az, step, &mut z[..len])?;
+                (s, len)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        radial.reset(
+            itm::Profile {
+                resolution_m: step,
+                elevations_m: &z[..len],
+            },
+            params.tx_height_m,
+            params.rx_height_m,
+            itm_params.n_0,
+        )?;
+        if let (Some(rough), Some((a, b))) = (rough.as_mut(), neighbours) {
+            rough.adopt(a, b);
+        }
+        let counts_before = rough
+            .as_ref()
+            .map_or((0, 0, 0), |r| (r.counts().0, r.counts().1, r.shared()));
+        for (k, _) in need[..len].iter().enumerate().filter(|(_, u)| **u) {
+            // Exactly prepare_p2p on the prefix z[..=k] (see RadialAnalysis).
+            let prepared = match rough.as_mut() {
+                None => radial.prepare(k),
+                Some(rough) => radial.prepare_interpolated(k, rough),
+            };
+            let loss = prepared.and_then(|p| itm::evaluate_with(&p, &setup));
+            match loss {
+                Ok(o) => values[k] = o.a_db as f32,
+                Err(_) => out.failed += 1,
+            }
+        }
+        if let Some(rough) = rough.as_ref() {
+            out.delta_h_computed = rough.counts().0 - counts_before.0;
+            out.delta_h_interpolated = rough.counts().1 - counts_before.1;
+            out.delta_h_shared = rough.shared() - counts_before.2;
+            if keep_nodes {
+                out.nodes = Some(rough.nodes());
+            }
+        }
+        out.values = values;
+        out.filled = summary.filled_voids;
+        out.sources = Some((summary.finest_source, summary.coarsest_source));
+        out.cut_at = (len < n).then_some(len);
+        Ok(out)
+    };
+    // With interpolated Δh the radials run in three rounds: every fourth, then those halfway
+    // between, then the rest, each offering its regular nodes to the radials between it and
+    // its neighbour of the same round (see `RadialRoughness::adopt`). A radial whose
+    // neighbour is missing (where the count does not divide) computes its own.
+    let mut slots: Vec<Option<RadialOut>> = (0..sweep.radials).map(|_| None).collect();
+    let strides: &[usize] = if interpolated { &[4, 2, 1] } else { &[1] };
+    for (round, &stride) in strides.iter().enumerate() {
+        let batch: Vec<usize> = (0..sweep.radials)
+            .filter(|&r| r % stride == 0 && slots[r].is_none())
+            .collect();
+        let keep_nodes = stride > 1;
+        let nodes_of = |r: usize| slots[r].as_ref().and_then(|o| o.nodes.as_ref());
+        let done: Vec<RadialOut> = batch
+            .par_iter()
+            .map_init(init, |state, &r| {
+                let next = match r + stride {
+                    x if x < sweep.radials => Some(x),
+                    x if x == sweep.radials => Some(0),
+                    _ => None,
+                };
+                let neighbours = match (round, next) {
+                    (0, _) | (_, None) => None,
+                    (_, Some(next)) => nodes_of(r - stride).zip(nodes_of(next)),
+                };
+                radial_job(state, r, neighbours, keep_nodes)
+            })
+            .collect::<Result<_, _>>()?;
+        for (r, o) in batch.into_iter().zip(done) {
+            slots[r] = Some(o);
+        }
+    }
+    let mut outs: Vec<RadialOut> = slots.into_iter().flatten().collect();
     // No terrain at the site itself: nothing to compute.
     if outs.iter().all(|o| o.cut_at == Some(0))
         && let Some(e) = outs.iter_mut().find_map(|o| o.missing.take())
@@ -911,6 +969,7 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
         radials_cut,
         delta_h_interpolated: outs.iter().map(|o| o.delta_h_interpolated).sum(),
         delta_h_computed: outs.iter().map(|o| o.delta_h_computed).sum(),
+        delta_h_shared: outs.iter().map(|o| o.delta_h_shared).sum(),
         terrain,
     })
 }

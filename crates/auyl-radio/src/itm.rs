@@ -43,7 +43,7 @@ mod terrain;
 mod variability;
 
 pub use batch::{ItmCase, ItmProfile, ItmResult, VariabilityKind, itm_batch, itm_case};
-pub use terrain::{RadialAnalysis, RadialRoughness};
+pub use terrain::{RadialAnalysis, RadialRoughness, RoughnessNodes};
 
 use serde::{Deserialize, Serialize};
 

@@ -108,6 +108,9 @@ fn interpolated_roughness_stays_close_to_each_pixels_own() {
     };
     let fast = coverage::coverage(&dem, &fast).unwrap();
     assert_eq!(exact.delta_h_interpolated, 0);
+    assert_eq!(exact.delta_h_shared, 0);
+    // Neighbouring radials share nodes.
+    assert!(fast.delta_h_shared > fast.delta_h_computed / 10);
     assert!(
         fast.delta_h_interpolated > fast.evaluations / 3,
         "{} of {} interpolated",
