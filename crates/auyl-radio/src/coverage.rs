@@ -461,9 +461,58 @@ impl Sweep {
             return None;
         }
         let step_az = 360.0 / self.radials as f64;
-        let radial = ((az / step_az).round() as usize) % self.radials;
+        let radial = round_non_negative(az / step_az) % self.radials;
         let sample =
-            ((d / self.radial_step_m).round() as usize).clamp(1, self.samples_per_radial - 1);
+            round_non_negative(d / self.radial_step_m).clamp(1, self.samples_per_radial - 1);
+        Some((radial, sample))
+    }
+
+    /// [`Sweep::nearest_sample`] of [`Bearings::to`] without its arcsine and arctangent: a
+    /// series and a polynomial approximate them, and a pixel whose distance or azimuth falls
+    /// within their error of a rounding boundary (or of the radius) takes the exact path, so
+    /// the result is the same, for a third of the cost.
+    #[inline]
+    fn nearest_sample_fast(
+        &self,
+        from: &Bearings,
+        lat: &LatTerms,
+        lon: &LonTerms,
+    ) -> Option<(usize, usize)> {
+        // Bounds of the approximations (measured errors: 1.4e-9 m, 1.8e-9 rad) with margin.
+        const DISTANCE_ERR_M: f64 = 1e-6;
+        const AZIMUTH_ERR_DEG: f64 = 1e-7;
+        let exact = || self.nearest_sample(from.to(lat, lon));
+        let s = from.haversine(lat, lon).sqrt().min(1.0);
+        if s.is_nan() || s >= 0.05 {
+            return exact();
+        }
+        // asin(s) = s + s³/6 + 3s⁵/40 + 15s⁷/336 + 105s⁹/3456 + …: the rest is below 2e-15 s.
+        let s2 = s * s;
+        let d = 2.0
+            * EARTH_RADIUS_M
+            * s
+            * (1.0
+                + s2 * (1.0 / 6.0
+                    + s2 * (3.0 / 40.0 + s2 * (15.0 / 336.0 + s2 * (105.0 / 3456.0)))));
+        if d > self.radius_m + DISTANCE_ERR_M {
+            return None;
+        }
+        let x = d / self.radial_step_m;
+        let (y_az, x_az) = from.azimuth_terms(lat, lon);
+        let az = atan2_approx(y_az, x_az).to_degrees();
+        let az = if az < 0.0 { az + 360.0 } else { az };
+        let step_az = 360.0 / self.radials as f64;
+        let q = az / step_az;
+        let near_half = |v: f64, err: f64| (v - (v as u64) as f64 - 0.5).abs() <= err;
+        if d > self.radius_m - DISTANCE_ERR_M
+            || near_half(x, DISTANCE_ERR_M / self.radial_step_m + 1e-12)
+            || near_half(q, AZIMUTH_ERR_DEG / step_az + 1e-12)
+            || !q.is_finite()
+        {
+            return exact();
+        }
+        let radial = round_non_negative(q) % self.radials;
+        let sample = round_non_negative(x).clamp(1, self.samples_per_radial - 1);
         Some((radial, sample))
     }
 
@@ -492,15 +541,23 @@ impl Sweep {
     /// per-radial flags of the samples some pixel uses.
     fn assign(&self, site: LonLat) -> (Vec<(u32, u32)>, Vec<bool>) {
         let n = self.samples_per_radial;
-        let rows = self.for_each_row(site, |_, pixels| {
-            pixels
-                .map(|da| match self.nearest_sample(da) {
-                    Some((r, k)) => (r as u32, k as u32),
-                    None => (u32::MAX, 0),
-                })
-                .collect::<Vec<_>>()
-        });
-        let assign: Vec<(u32, u32)> = rows.concat();
+        let g = &self.grid;
+        let from = Bearings::new(site);
+        let lons: Vec<LonTerms> = (0..g.width)
+            .map(|col| from.longitude(g.pixel_center(col, 0).0))
+            .collect();
+        let mut assign = vec![(u32::MAX, 0u32); g.width * g.height];
+        assign
+            .par_chunks_mut(g.width.max(1))
+            .enumerate()
+            .for_each(|(row, out)| {
+                let lat = from.latitude(g.pixel_center(0, row).1);
+                for (o, lon) in out.iter_mut().zip(&lons) {
+                    if let Some((r, k)) = self.nearest_sample_fast(&from, &lat, lon) {
+                        *o = (r as u32, k as u32);
+                    }
+                }
+            });
         let mut needed = vec![false; self.radials * n];
         for &(r, k) in &assign {
             if r != u32::MAX {
@@ -581,16 +638,69 @@ impl Bearings {
         }
     }
 
+    /// The haversine of the central angle.
+    #[inline]
+    fn haversine(&self, lat: &LatTerms, lon: &LonTerms) -> f64 {
+        lat.half_diff_sin2 + self.cos_lat * lat.cos * lon.half_sin2
+    }
+
+    /// (y, x) of the initial azimuth's arctangent.
+    #[inline]
+    fn azimuth_terms(&self, lat: &LatTerms, lon: &LonTerms) -> (f64, f64) {
+        (
+            lon.sin * lat.cos,
+            self.cos_lat * lat.sin - self.sin_lat * lat.cos * lon.cos,
+        )
+    }
+
     /// Haversine distance, m, and initial azimuth, degrees 0–360.
     #[inline]
     fn to(&self, lat: &LatTerms, lon: &LonTerms) -> (f64, f64) {
-        let h = lat.half_diff_sin2 + self.cos_lat * lat.cos * lon.half_sin2;
-        let d = 2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin();
-        let y = lon.sin * lat.cos;
-        let x = self.cos_lat * lat.sin - self.sin_lat * lat.cos * lon.cos;
+        let d = 2.0 * EARTH_RADIUS_M * self.haversine(lat, lon).sqrt().min(1.0).asin();
+        let (y, x) = self.azimuth_terms(lat, lon);
         let az = y.atan2(x).to_degrees().rem_euclid(360.0);
         (d, az)
     }
+}
+
+/// `x.round() as usize` for x ≥ 0 (and NaN → 0), without the library call `round` is on
+/// baseline x86-64: the fraction x − ⌊x⌋ is exact.
+#[inline]
+fn round_non_negative(x: f64) -> usize {
+    let k = x as usize;
+    if x - k as f64 >= 0.5 { k + 1 } else { k }
+}
+
+/// atan2(y, x) within 2e-9 rad (a least-squares polynomial in t² of atan(t)/t on [0, 1],
+/// degree 9, fitted on Chebyshev nodes; its error measured on 4·10⁵ points is 1.8e-9); NaN
+/// when both are zero.
+#[inline]
+fn atan2_approx(y: f64, x: f64) -> f64 {
+    const C: [f64; 10] = [
+        0.999_999_997_546_019_1,
+        -0.333_332_822_955_117_1,
+        0.199_982_306_403_746_67,
+        -0.142_615_736_802_696_54,
+        0.109_401_989_650_656_28,
+        -0.083_720_639_478_716_89,
+        0.057_463_557_846_458_89,
+        -0.030_717_508_903_292_983,
+        0.010_680_719_445_998_774,
+        -0.001_743_701_143_875_627,
+    ];
+    let (ay, ax) = (y.abs(), x.abs());
+    let (num, den) = if ay > ax { (ax, ay) } else { (ay, ax) };
+    let t = num / den;
+    let u = t * t;
+    let p = C.iter().rev().fold(0.0, |acc, &c| acc * u + c);
+    let mut r = t * p;
+    if ay > ax {
+        r = std::f64::consts::FRAC_PI_2 - r;
+    }
+    if x < 0.0 {
+        r = std::f64::consts::PI - r;
+    }
+    if y < 0.0 { -r } else { r }
 }
 
 /// A received-power map.
@@ -922,25 +1032,26 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             needed[r * n..r * n + len].iter().filter(|u| **u).count()
         })
         .sum();
-    let loss_db: Vec<f32> = assign
-        .par_iter()
-        .map(|&(r, k)| {
-            if r == u32::MAX {
-                f32::NAN
-            } else {
-                outs[r as usize].values[k as usize]
-            }
-        })
-        .collect();
     let gains_db = params.eirp_dbm + params.rx_gain_dbi;
-    let rx_power_dbm: Vec<f32> = if params.pattern == AntennaPattern::Omni {
-        loss_db
+    let loss_at = |&(r, k): &(u32, u32)| {
+        if r == u32::MAX {
+            f32::NAN
+        } else {
+            outs[r as usize].values[k as usize]
+        }
+    };
+    let (loss_db, rx_power_dbm): (Vec<f32>, Vec<f32>) = if params.pattern == AntennaPattern::Omni {
+        assign
             .par_iter()
-            .map(|&loss| (gains_db - f64::from(loss)) as f32)
-            .collect()
+            .map(|a| {
+                let loss = loss_at(a);
+                (loss, (gains_db - f64::from(loss)) as f32)
+            })
+            .unzip()
     } else {
+        let loss_db: Vec<f32> = assign.par_iter().map(loss_at).collect();
         let w = sweep.grid.width;
-        sweep
+        let rx = sweep
             .for_each_row(params.site, |row, pixels| {
                 pixels
                     .zip(&loss_db[row * w..(row + 1) * w])
@@ -949,7 +1060,8 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
                     })
                     .collect::<Vec<_>>()
             })
-            .concat()
+            .concat();
+        (loss_db, rx)
     };
     let mut used: Vec<usize> = outs
         .iter()
@@ -1068,20 +1180,21 @@ pub fn summarize(
     threshold_dbm: f64,
 ) -> CoverageSummary {
     let g = &map.sweep.grid;
-    let mut covered_area_km2 = 0.0;
-    let mut evaluated_area_km2 = 0.0;
-    for row in 0..g.height {
-        let a = g.pixel_area_km2(g.pixel_center(0, row).1);
-        for v in &map.rx_power_dbm[row * g.width..(row + 1) * g.width] {
-            if v.is_nan() {
-                continue;
+    // Pixels counted per row (one area per row): no float sum along 10⁶ pixels.
+    let (covered_area_km2, evaluated_area_km2) = map
+        .rx_power_dbm
+        .par_chunks(g.width.max(1))
+        .enumerate()
+        .map(|(row, values)| {
+            let a = g.pixel_area_km2(g.pixel_center(0, row).1);
+            let (mut evaluated, mut covered) = (0u32, 0u32);
+            for &v in values {
+                evaluated += u32::from(!v.is_nan());
+                covered += u32::from(f64::from(v) >= threshold_dbm);
             }
-            evaluated_area_km2 += a;
-            if f64::from(*v) >= threshold_dbm {
-                covered_area_km2 += a;
-            }
-        }
-    }
+            (a * f64::from(covered), a * f64::from(evaluated))
+        })
+        .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
     let mut out: Vec<SettlementCoverage> = settlements
         .iter()
         .filter_map(|s| {
@@ -1496,6 +1609,75 @@ impl HorizonScan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approximate_arctangent_is_within_its_bound() {
+        let mut worst: f64 = 0.0;
+        for i in 0..=200_000 {
+            let a = -std::f64::consts::PI + i as f64 * std::f64::consts::TAU / 200_000.0;
+            for r in [1e-9, 1.0, 7e6] {
+                let (y, x) = (r * a.sin(), r * a.cos());
+                worst = worst.max((atan2_approx(y, x) - y.atan2(x)).abs());
+            }
+        }
+        assert!(worst < 2e-9, "{worst:e}");
+        assert!(atan2_approx(0.0, 0.0).is_nan());
+        for x in [
+            0.0,
+            0.4,
+            0.5,
+            0.5 + 1e-12,
+            1.5,
+            2.5 - 1e-12,
+            1e15 + 0.5,
+            f64::NAN,
+        ] {
+            assert_eq!(round_non_negative(x), x.round() as usize, "{x}");
+        }
+    }
+
+    /// The fast pixel-to-sample assignment is the exact one for every pixel, over sweeps at
+    /// several latitudes and radii (near the radius and the rounding boundaries too).
+    #[test]
+    fn fast_assignment_equals_the_exact_one() {
+        let dem = DemSet::new(0);
+        for (lon, lat, radius_m, px_m) in [
+            (76.95, 43.35, 50_000.0, 90.0),
+            (71.45, 51.17, 20_000.0, 30.0),
+            (10.0, -70.0, 150_000.0, 400.0),
+            (-60.0, 0.0, 5_000.0, 7.0),
+            (179.9, 80.0, 60_000.0, 250.0),
+        ] {
+            let site = LonLat::new(lon, lat).unwrap();
+            let sweep = Sweep::new(&dem, site, radius_m, Resolution::Metres(px_m)).unwrap();
+            let (assign, needed) = sweep.assign(site);
+            let g = sweep.grid;
+            let mut inside = 0;
+            for row in 0..g.height {
+                for col in 0..g.width {
+                    let exact = sweep
+                        .pixel_sample(site, col, row)
+                        .map(|s| (s.radial as u32, s.sample as u32));
+                    let got = assign[row * g.width + col];
+                    assert_eq!(
+                        exact.unwrap_or((u32::MAX, 0)),
+                        got,
+                        "site ({lon}, {lat}) pixel ({col}, {row})"
+                    );
+                    inside += usize::from(exact.is_some());
+                }
+            }
+            assert!(inside > g.width * g.height / 2);
+            assert_eq!(
+                needed.iter().filter(|n| **n).count(),
+                assign
+                    .iter()
+                    .filter(|a| a.0 != u32::MAX)
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            );
+        }
+    }
 
     #[test]
     fn sector_pattern_is_symmetric_and_capped() {
