@@ -565,17 +565,6 @@ fn terrain_list(t: &[coverage::TerrainSourceUsed]) -> Vec<TerrainUse> {
         .collect()
 }
 
-fn raster_geo(g: &coverage::GeoGrid) -> auyl_io::raster::RasterGeo {
-    auyl_io::raster::RasterGeo {
-        west_deg: g.west_deg,
-        north_deg: g.north_deg,
-        pixel_width_deg: g.pixel_width_deg,
-        pixel_height_deg: g.pixel_height_deg,
-        width: g.width,
-        height: g.height,
-    }
-}
-
 #[derive(Serialize)]
 struct CoverageReport {
     site: LonLat,
@@ -659,7 +648,7 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         )
     };
     let summary = coverage::summarize(&map, &settlements, a.threshold_dbm);
-    let geo = raster_geo(&map.sweep.grid);
+    let geo = map.sweep.grid;
     // The GeoTIFF is compressed on its own thread while the PNG is (both are serial deflates).
     let geotiff = || {
         auyl_io::raster::write_geotiff_f32(&a.output, &geo, &map.rx_power_dbm, -9999.0)
@@ -751,7 +740,7 @@ async fn run_coverage(a: &CoverageArgs, database: &str, json: bool) -> Result<()
         match r.params.roughness {
             Roughness::Exact => "each pixel's own path".to_string(),
             Roughness::Interpolated { .. } => format!(
-                "interpolated along the radials for {} of {} evaluations, between {} exact nodes and {} taken from the neighbouring radials (--exact-roughness: each pixel's own)",
+                "interpolated along the radials for {} of {} evaluations; {} computed exactly (nodes and short windows), {} nodes taken from the neighbouring radials (--exact-roughness: each pixel's own)",
                 r.delta_h_interpolated,
                 r.itm_evaluations,
                 r.delta_h_computed,
@@ -823,7 +812,7 @@ fn run_viewshed(a: &ViewshedArgs, json: bool) -> Result<()> {
     let seconds = t0.elapsed().as_secs_f64();
     auyl_io::raster::write_geotiff_u8(
         &a.output,
-        &raster_geo(&vs.sweep.grid),
+        &vs.sweep.grid,
         &vs.visible,
         coverage::VIEWSHED_NODATA,
     )

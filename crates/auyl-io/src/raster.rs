@@ -10,62 +10,34 @@ use std::path::Path;
 use tiff::encoder::{Compression, DeflateLevel, TiffEncoder, colortype};
 use tiff::tags::Tag;
 
-/// Georeferencing of a north-up lon/lat raster (EPSG:4326, pixel-is-area): pixel (col, row)
-/// covers `[west + col·dx, west + (col+1)·dx] × [north − (row+1)·dy, north − row·dy]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RasterGeo {
-    /// Western edge, degrees.
-    pub west_deg: f64,
-    /// Northern edge, degrees.
-    pub north_deg: f64,
-    /// Pixel width, degrees of longitude.
-    pub pixel_width_deg: f64,
-    /// Pixel height, degrees of latitude.
-    pub pixel_height_deg: f64,
-    /// Columns.
-    pub width: usize,
-    /// Rows.
-    pub height: usize,
-}
+/// The grid of a raster: where its pixels are (EPSG:4326, pixel-is-area).
+pub use auyl_model::GeoGrid;
 
-impl RasterGeo {
-    /// Southern edge, degrees.
-    #[must_use]
-    pub fn south_deg(&self) -> f64 {
-        self.north_deg - self.height as f64 * self.pixel_height_deg
+/// Checks a grid against its values and the TIFF limits: (width, height).
+fn check(geo: &GeoGrid, path: &Path, len: usize) -> Result<(u32, u32)> {
+    let bad = |message: String| Error::Malformed {
+        path: path.to_path_buf(),
+        message,
+    };
+    if geo.width == 0 || geo.height == 0 {
+        return Err(bad("empty raster".into()));
     }
-
-    /// Eastern edge, degrees.
-    #[must_use]
-    pub fn east_deg(&self) -> f64 {
-        self.west_deg + self.width as f64 * self.pixel_width_deg
+    if geo.width.checked_mul(geo.height) != Some(len) {
+        return Err(bad(format!(
+            "{} values for a {}×{} raster",
+            len, geo.width, geo.height
+        )));
     }
-
-    fn check(&self, path: &Path, len: usize) -> Result<(u32, u32)> {
-        let bad = |message: String| Error::Malformed {
-            path: path.to_path_buf(),
-            message,
-        };
-        if self.width == 0 || self.height == 0 {
-            return Err(bad("empty raster".into()));
-        }
-        if self.width.checked_mul(self.height) != Some(len) {
-            return Err(bad(format!(
-                "{} values for a {}×{} raster",
-                len, self.width, self.height
-            )));
-        }
-        if !(self.pixel_width_deg > 0.0
-            && self.pixel_height_deg > 0.0
-            && self.west_deg.is_finite()
-            && self.north_deg.is_finite())
-        {
-            return Err(bad("pixel size must be positive, edges finite".into()));
-        }
-        let w = u32::try_from(self.width).map_err(|_| bad("too wide".into()))?;
-        let h = u32::try_from(self.height).map_err(|_| bad("too tall".into()))?;
-        Ok((w, h))
+    if !(geo.pixel_width_deg > 0.0
+        && geo.pixel_height_deg > 0.0
+        && geo.west_deg.is_finite()
+        && geo.north_deg.is_finite())
+    {
+        return Err(bad("pixel size must be positive, edges finite".into()));
     }
+    let w = u32::try_from(geo.width).map_err(|_| bad("too wide".into()))?;
+    let h = u32::try_from(geo.height).map_err(|_| bad("too tall".into()))?;
+    Ok((w, h))
 }
 
 fn tiff_err(path: &Path) -> impl Fn(tiff::TiffError) -> Error + '_ {
@@ -87,8 +59,8 @@ const GEO_KEYS: [u16; 20] = [
 macro_rules! write_geotiff {
     ($path:expr, $geo:expr, $data:expr, $nodata:expr, $color:ty, $compression:expr) => {{
         let path: &Path = $path;
-        let geo: &RasterGeo = $geo;
-        let (w, h) = geo.check(path, $data.len())?;
+        let geo: &GeoGrid = $geo;
+        let (w, h) = check(geo, path, $data.len())?;
         atomic_write(path, |tmp| {
             let file = std::fs::File::create(tmp).map_err(io_err(path))?;
             let mut enc = TiffEncoder::new(BufWriter::new(file))
@@ -122,7 +94,7 @@ macro_rules! write_geotiff {
 ///
 /// # Errors
 /// [`Error::Malformed`] when `data` does not match the grid, [`Error::Io`] on write failure.
-pub fn write_geotiff_f32(path: &Path, geo: &RasterGeo, data: &[f32], nodata: f32) -> Result<()> {
+pub fn write_geotiff_f32(path: &Path, geo: &GeoGrid, data: &[f32], nodata: f32) -> Result<()> {
     let values: Vec<f32> = data
         .iter()
         .map(|v| if v.is_nan() { nodata } else { *v })
@@ -144,7 +116,7 @@ pub fn write_geotiff_f32(path: &Path, geo: &RasterGeo, data: &[f32], nodata: f32
 ///
 /// # Errors
 /// As [`write_geotiff_f32`].
-pub fn write_geotiff_u8(path: &Path, geo: &RasterGeo, data: &[u8], nodata: u8) -> Result<()> {
+pub fn write_geotiff_u8(path: &Path, geo: &GeoGrid, data: &[u8], nodata: u8) -> Result<()> {
     let nd = Some(format!("{nodata}"));
     write_geotiff!(
         path,
@@ -187,7 +159,7 @@ pub fn ramp_rgb(t: f64) -> [u8; 3] {
 /// As [`write_geotiff_f32`]; also `min ≥ max`.
 pub fn write_png_overlay(
     path: &Path,
-    geo: &RasterGeo,
+    geo: &GeoGrid,
     data: &[f32],
     min: f64,
     max: f64,
@@ -206,13 +178,13 @@ pub fn write_png_overlay(
 /// As [`write_png_overlay`].
 pub fn encode_png_overlay(
     name: &Path,
-    geo: &RasterGeo,
+    geo: &GeoGrid,
     data: &[f32],
     min: f64,
     max: f64,
     alpha: u8,
 ) -> Result<Vec<u8>> {
-    let (w, h) = geo.check(name, data.len())?;
+    let (w, h) = check(geo, name, data.len())?;
     if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
         return Err(Error::Malformed {
             path: name.to_path_buf(),
@@ -247,7 +219,7 @@ pub fn encode_png_overlay(
 /// `[[south, west], [north, east]]` and MapLibre's corner list (NW, NE, SE, SW as
 /// `[lon, lat]`), plus the caller's `extra` object (legend, site, units) under `"meta"`.
 #[must_use]
-pub fn bounds_json(geo: &RasterGeo, image: &str, extra: serde_json::Value) -> serde_json::Value {
+pub fn bounds_json(geo: &GeoGrid, image: &str, extra: serde_json::Value) -> serde_json::Value {
     let (w, s, e, n) = (geo.west_deg, geo.south_deg(), geo.east_deg(), geo.north_deg);
     serde_json::json!({
         "image": image,
@@ -279,8 +251,8 @@ mod tests {
     use super::*;
     use std::process::Command;
 
-    fn geo() -> RasterGeo {
-        RasterGeo {
+    fn geo() -> GeoGrid {
+        GeoGrid {
             west_deg: 76.5,
             north_deg: 43.5,
             pixel_width_deg: 0.01,

@@ -27,6 +27,7 @@
 //! ```
 
 mod admin;
+mod grid;
 mod ids;
 mod infra;
 mod layer;
@@ -40,6 +41,7 @@ mod settlement;
 mod summary;
 
 pub use admin::{AdminArea, AreaAssignment, AreaIndex, AreaLevel, assign_areas};
+pub use grid::GeoGrid;
 pub use ids::Id;
 pub use infra::{
     BackboneNode, FibreRoute, Mast, NodeKind, PowerKind, PowerSource, Road, Technology,

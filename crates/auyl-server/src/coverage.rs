@@ -147,15 +147,7 @@ fn overlay(
     })?;
     let threshold_dbm = -sc.lte.max_path_loss_db;
     let summary = coverage::summarize(&map, settlements, threshold_dbm);
-    let g = map.sweep.grid;
-    let geo = auyl_io::raster::RasterGeo {
-        west_deg: g.west_deg,
-        north_deg: g.north_deg,
-        pixel_width_deg: g.pixel_width_deg,
-        pixel_height_deg: g.pixel_height_deg,
-        width: g.width,
-        height: g.height,
-    };
+    let geo = map.sweep.grid;
     let png = auyl_io::raster::encode_png_overlay(
         std::path::Path::new("coverage.png"),
         &geo,
