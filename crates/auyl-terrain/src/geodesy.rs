@@ -123,16 +123,17 @@ impl Radial {
     #[inline]
     #[must_use]
     pub fn point_at_arc(&self, (sd, cd): (f64, f64)) -> (f64, f64) {
+        let (lat, dlon) = self.lat_dlon((sd, cd));
+        self.lon_lat_deg(dlon, lat)
+    }
+
+    /// Latitude and longitude from the origin's meridian, radians, of the point at arc
+    /// `(sd, cd)`.
+    #[inline]
+    fn lat_dlon(&self, (sd, cd): (f64, f64)) -> (f64, f64) {
         let sin_lat = (self.sin_lat0 * cd + self.cos_lat0 * sd * self.cos_az).clamp(-1.0, 1.0);
-        let lat = sin_lat.asin();
         let dlon = (self.sin_az * sd * self.cos_lat0).atan2(cd - self.sin_lat0 * sin_lat);
-        let mut lon = (self.lon0_rad + dlon).to_degrees();
-        if lon > 180.0 {
-            lon -= 360.0;
-        } else if lon < -180.0 {
-            lon += 360.0;
-        }
-        (lon, lat.to_degrees())
+        (sin_lat.asin(), dlon)
     }
 }
 
@@ -163,16 +164,17 @@ impl Radial {
         let x_d = -sd * self.cos_lat0 - cd * self.sin_lat0 * self.cos_az;
         let y_d = cd * self.sin_az;
         let r2 = x * x + y * y;
-        let sin_lat = (self.sin_lat0 * cd + self.cos_lat0 * sd * self.cos_az).clamp(-1.0, 1.0);
+        let (lat, dlon) = self.lat_dlon((sd, cd));
         Knot {
-            lat: sin_lat.asin(),
-            dlon: (self.sin_az * sd * self.cos_lat0).atan2(cd - self.sin_lat0 * sin_lat),
+            lat,
+            dlon,
             lat_d: z_d / r2.sqrt(),
             dlon_d: (x * y_d - y * x_d) / r2,
             polar: r2.is_nan() || r2 <= 0.01,
         }
     }
 
+    #[inline]
     fn lon_lat_deg(&self, dlon: f64, lat: f64) -> (f64, f64) {
         let mut lon = (self.lon0_rad + dlon).to_degrees();
         if lon > 180.0 {
