@@ -130,6 +130,54 @@ async fn works_edits_batches_and_audit_on_both_backends() {
         let w = works.iter().find(|w| w.id == land).unwrap();
         assert_eq!((w.status, w.version), (Status::Done, 4));
 
+        // The blocker history: the land blocker opened on 4/2 was closed by the batch that
+        // lifted it on 5/1; blocking the power connection opens the next one.
+        let mut u = WorkUpdate::status(power.clone(), 2, Status::Blocked);
+        u.blocker = Some(Blocker {
+            reason: BlockerReason::Electricity,
+            who_must_act: Id::new("akimat:100000000"),
+            since: ctx("x", 5, 2).on,
+            note: "no line to the site".into(),
+        });
+        store.apply_batch(&[u], &ctx("kcell", 5, 2)).await.unwrap();
+        let history: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query(
+            "SELECT \"id\", \"work_id\", \"reason\", \"since\", \"note\", \"resolved_on\" \
+                 FROM \"blockers\" ORDER BY \"id\"",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))
+        })
+        .collect();
+        let day = |m, d| format_date(ctx("x", m, d).on);
+        assert_eq!(
+            history,
+            vec![
+                (
+                    1,
+                    land.to_string(),
+                    "land".to_string(),
+                    day(4, 2),
+                    "plot under dispute".to_string(),
+                    Some(day(5, 1))
+                ),
+                (
+                    2,
+                    power.to_string(),
+                    "electricity".to_string(),
+                    day(5, 2),
+                    "no line to the site".to_string(),
+                    None
+                ),
+            ],
+            "{}",
+            db.backend
+        );
+
         // The audit chain verifies and ends at the stored head.
         let log = store.audit_log().await.unwrap();
         let head = store.audit_head().await.unwrap();
