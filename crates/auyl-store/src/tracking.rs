@@ -52,8 +52,6 @@ pub struct GenerateSummary {
     pub settlements: u64,
 }
 
-const MAX_PARAMS: usize = 30_000;
-
 /// Rows per JSON-parameter statement ([`json_rows_select`], [`json_list_select`]): a handful of
 /// statements for a national import, while the JSON text, its parsed copy in the database and
 /// the results stay a few megabytes each.
@@ -62,34 +60,6 @@ const JSON_CHUNK: usize = 5_000;
 fn sql(s: String) -> sqlx::AssertSqlSafe<String> {
     // Assembled only from static table and column names; values always go through binds.
     sqlx::AssertSqlSafe(s)
-}
-
-/// `INSERT INTO t (cols) VALUES (..), (..) <tail>` for `rows` rows with the backend's placeholders.
-fn multi_insert(backend: Backend, table: &str, cols: &[&str], rows: usize, tail: &str) -> String {
-    let mut n = 0;
-    let tuples = (0..rows)
-        .map(|_| {
-            let ph = cols
-                .iter()
-                .map(|_| {
-                    n += 1;
-                    match backend {
-                        Backend::Sqlite => "?".to_string(),
-                        Backend::Postgres => format!("${n}"),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("({ph})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let cols = cols
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("INSERT INTO \"{table}\" ({cols}) VALUES {tuples} {tail}")
 }
 
 /// `SELECT <columns> FROM <the rows of a JSON array>`: the array is the statement's one bind
@@ -169,6 +139,18 @@ const WORK_TYPES: [&str; 16] = [
     "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
     "TEXT", "BIGINT", "TEXT", "TEXT",
 ];
+
+/// A tracked settlement as a row of `insert_generated`'s columns for [`json_rows`].
+type TrackedJson<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    i64,
+    &'a str,
+    String,
+);
 
 /// A work as a row of [`WORK_COLS`] for [`json_rows`].
 type WorkJson<'a> = (
@@ -336,26 +318,38 @@ impl Store {
             "target_date",
         ];
         let tail = "ON CONFLICT (\"settlement_id\") DO UPDATE SET \"scenario\" = excluded.\"scenario\", \"region_code\" = excluded.\"region_code\", \"operator_id\" = excluded.\"operator_id\", \"akimat_id\" = excluded.\"akimat_id\", \"people\" = excluded.\"people\", \"technology\" = excluded.\"technology\", \"target_date\" = excluded.\"target_date\"";
-        for chunk in g.settlements.chunks(MAX_PARAMS / TS_COLS.len()) {
-            let mut q = sqlx::query(sql(multi_insert(
+        let settlements: Vec<TrackedJson> = g
+            .settlements
+            .iter()
+            .map(|s| {
+                (
+                    s.settlement_id.as_str(),
+                    g.scenario.as_str(),
+                    s.region_code.as_str(),
+                    s.operator_id.as_str(),
+                    s.akimat_id.as_ref().map(Id::as_str),
+                    s.people as i64,
+                    s.technology.as_str(),
+                    format_date(s.target_date),
+                )
+            })
+            .collect();
+        // `WHERE true`: SQLite would read `ON` as a join constraint of the SELECT.
+        let upsert = format!(
+            "INSERT INTO \"tracked_settlements\" ({}) {} WHERE true {tail}",
+            quoted_cols(&TS_COLS),
+            json_rows_select(
                 self.backend,
-                "tracked_settlements",
-                &TS_COLS,
-                chunk.len(),
-                tail,
-            )));
-            for s in chunk {
-                q = q
-                    .bind(s.settlement_id.to_string())
-                    .bind(g.scenario.clone())
-                    .bind(s.region_code.clone())
-                    .bind(s.operator_id.to_string())
-                    .bind(s.akimat_id.as_ref().map(|a| a.to_string()))
-                    .bind(s.people as i64)
-                    .bind(s.technology.clone())
-                    .bind(format_date(s.target_date));
-            }
-            q.execute(&mut *tx).await?;
+                &[
+                    "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT"
+                ]
+            )
+        );
+        for chunk in settlements.chunks(JSON_CHUNK) {
+            sqlx::query(sql(upsert.clone()))
+                .bind(json_rows("tracked_settlements", chunk)?)
+                .execute(&mut *tx)
+                .await?;
         }
         if !new.is_empty() {
             let rows: Vec<WorkJson> = new.iter().map(|w| work_json(w, ctx)).collect();
@@ -396,18 +390,17 @@ impl Store {
                 &deps,
             ),
         ] {
-            for chunk in rows.chunks(MAX_PARAMS / 3) {
-                let mut q = sqlx::query(sql(multi_insert(
-                    self.backend,
-                    table,
-                    &cols,
-                    chunk.len(),
-                    "ON CONFLICT DO NOTHING",
-                )));
-                for (a, b, i) in chunk {
-                    q = q.bind(a.to_string()).bind(b.to_string()).bind(*i);
-                }
-                q.execute(&mut *tx).await?;
+            // `WHERE true`: SQLite would read `ON` as a join constraint of the SELECT.
+            let insert = format!(
+                "INSERT INTO \"{table}\" ({}) {} WHERE true ON CONFLICT DO NOTHING",
+                quoted_cols(&cols),
+                json_rows_select(self.backend, &["TEXT", "TEXT", "BIGINT"])
+            );
+            for chunk in rows.chunks(JSON_CHUNK) {
+                sqlx::query(sql(insert.clone()))
+                    .bind(json_rows(table, chunk)?)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         let summary = GenerateSummary {
