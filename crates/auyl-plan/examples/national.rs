@@ -6,121 +6,15 @@
 //! Arguments: `[min_cost|max_people] [--no-dem] [--time-limit S] [--scenario FILE]`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test/benchmark driver: a panic is the report
 
-use auyl_model::{
-    Id, LonLat, Names, OrgKind, Organisation, Population, PowerKind, PowerSource, Road, Settlement,
-    SettlementKind, estimate_missing_population,
-};
+use auyl_model::estimate_missing_population;
 use auyl_plan::{Mode, PlanInputs, Progress, Scenario, SolveOptions, plan};
-use geo_types::LineString;
 use std::time::Instant;
 
-fn demo(name: &str) -> String {
-    let p = format!("{}/../../data/demo/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("needs {p}: {e}"))
-}
-
-fn settlements() -> Vec<Settlement> {
-    let text = demo("settlements.csv");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    let h = rdr.headers().unwrap().clone();
-    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
-    let (ci, cn, cx, cy, ck, cp, cr, cd) = (
-        col("id"),
-        col("name_en"),
-        col("lon"),
-        col("lat"),
-        col("kind"),
-        col("population"),
-        col("region_code"),
-        col("district_code"),
-    );
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            Settlement {
-                id: Id::new(&r[ci]),
-                official_code: None,
-                names: Names {
-                    en: opt(&r[cn]),
-                    ..Names::default()
-                },
-                location: LonLat::new(r[cx].parse().unwrap(), r[cy].parse().unwrap()).unwrap(),
-                kind: SettlementKind::parse(&r[ck]).unwrap_or(SettlementKind::Unknown),
-                population: r[cp].parse::<u32>().ok().map(|people| Population {
-                    people,
-                    year: None,
-                    source: "osm".into(),
-                    estimated: false,
-                }),
-                region_code: opt(&r[cr]),
-                district_code: opt(&r[cd]),
-            }
-        })
-        .collect()
-}
-
-fn roads() -> Vec<Road> {
-    let gj: geojson::GeoJson = demo("roads.geojson").parse().unwrap();
-    let geojson::GeoJson::FeatureCollection(fc) = gj else {
-        panic!("roads.geojson is not a FeatureCollection")
-    };
-    fc.features
-        .into_iter()
-        .map(|f| {
-            let ls: LineString<f64> = LineString::try_from(f.geometry.unwrap().value).unwrap();
-            let p = f.properties.unwrap_or_default();
-            let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(String::from);
-            Road {
-                id: Id::new(s("id").unwrap()),
-                road_ref: s("ref"),
-                name: s("name"),
-                class: s("class"),
-                surface: None,
-                length_m: geo::Length::length(&geo::Geodesic, &ls),
-                geometry: ls,
-            }
-        })
-        .collect()
-}
-
-fn power() -> Vec<PowerSource> {
-    let text = demo("power.csv");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            PowerSource {
-                id: Id::new(&r[0]),
-                name: Some(r[1].to_string()),
-                kind: PowerKind::Plant,
-                fuel: Some(r[3].to_string()),
-                capacity_mw: r[4].parse().ok(),
-                voltage_kv: None,
-                location: LonLat::new(r[5].parse().unwrap(), r[6].parse().unwrap()).unwrap(),
-            }
-        })
-        .collect()
-}
-
-fn organisations() -> Vec<Organisation> {
-    let text = demo("organisations.csv");
-    let mut rdr = csv::Reader::from_reader(text.as_bytes());
-    rdr.records()
-        .map(|r| {
-            let r = r.unwrap();
-            Organisation {
-                id: Id::new(&r[0]),
-                kind: OrgKind::parse(&r[1]).unwrap(),
-                names: Names {
-                    en: Some(r[2].to_string()),
-                    ..Names::default()
-                },
-                region_code: (!r[5].is_empty()).then(|| r[5].to_string()),
-            }
-        })
-        .collect()
-}
+// The demo registry readers of the crate's tests (real Kazakhstan data, see data/demo).
+#[path = "../src/testutil.rs"]
+#[allow(dead_code)]
+mod testutil;
+use testutil::{organisations, power, roads, settlements};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -147,7 +41,7 @@ fn main() {
     let dem = if args.iter().any(|a| a == "--no-dem") {
         None
     } else {
-        let dir = format!("{}/../../data/demo/terrain", env!("CARGO_MANIFEST_DIR"));
+        let dir = testutil::demo_path("terrain");
         Some(auyl_terrain::DemSet::open_folders(&[dir.as_str()], 512 << 20).unwrap())
     };
     let load_s = t0.elapsed().as_secs_f64();
