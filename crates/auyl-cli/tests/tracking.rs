@@ -59,6 +59,32 @@ fn row_of(template: &Path, work_id: &str) -> u32 {
     range.rows().position(|r| r[0] == *work_id).unwrap() as u32 + 1
 }
 
+/// Tracks the fixture plan and writes operator `kcell`'s workbook into `dir`: its path.
+fn generate_and_template(db: &TestDb, dir: &Path) -> PathBuf {
+    ok_json(
+        db,
+        &[
+            "tracking",
+            "generate",
+            "--plan",
+            fixture_plan().to_str().unwrap(),
+        ],
+    );
+    let t = dir.join("kcell.xlsx");
+    ok_json(
+        db,
+        &[
+            "tracking",
+            "template",
+            "--operator",
+            "kcell",
+            "-o",
+            t.to_str().unwrap(),
+        ],
+    );
+    t
+}
+
 fn audit_entries(db: &TestDb) -> u64 {
     ok_json(db, &["audit", "verify"])["entries"]
         .as_u64()
@@ -190,27 +216,7 @@ fn malformed_and_stale_workbooks_apply_nothing_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "generate",
-                "--plan",
-                fixture_plan().to_str().unwrap(),
-            ],
-        );
-        let t = dir.path().join("kcell.xlsx");
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "template",
-                "--operator",
-                "kcell",
-                "-o",
-                t.to_str().unwrap(),
-            ],
-        );
+        let t = generate_and_template(&db, dir.path());
         let before = audit_entries(&db);
         // Malformed: one good row, one bad status, one bad date: nothing is applied, each named.
         let bad = dir.path().join("bad.xlsx");
@@ -311,27 +317,7 @@ fn concurrent_imports_of_one_work_one_wins_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "generate",
-                "--plan",
-                fixture_plan().to_str().unwrap(),
-            ],
-        );
-        let t = dir.path().join("kcell.xlsx");
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "template",
-                "--operator",
-                "kcell",
-                "-o",
-                t.to_str().unwrap(),
-            ],
-        );
+        let t = generate_and_template(&db, dir.path());
         let fibre = row_of(&t, "route:abay-r1/fibre_line");
         let a = dir.path().join("a.xlsx");
         let b = dir.path().join("b.xlsx");
@@ -378,27 +364,7 @@ fn a_tampered_audit_log_is_detected_on_both_backends() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     for db in rt.block_on(both_backends()) {
         let dir = tempfile::tempdir().unwrap();
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "generate",
-                "--plan",
-                fixture_plan().to_str().unwrap(),
-            ],
-        );
-        let t = dir.path().join("kcell.xlsx");
-        ok_json(
-            &db,
-            &[
-                "tracking",
-                "template",
-                "--operator",
-                "kcell",
-                "-o",
-                t.to_str().unwrap(),
-            ],
-        );
+        let t = generate_and_template(&db, dir.path());
         let f = dir.path().join("f.xlsx");
         refill(&t, &f, &[(0, "comment", "checked")]);
         ok_json(
