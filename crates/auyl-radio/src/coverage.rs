@@ -898,8 +898,11 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             params.rx_height_m,
             itm_params.n_0,
         )?;
-        if let (Some(rough), Some((a, b))) = (rough.as_mut(), neighbours) {
-            rough.adopt(a, b);
+        if let Some(rough) = rough.as_mut() {
+            match neighbours {
+                Some((a, b)) => rough.adopt(a, b),
+                None => rough.forget_neighbours(),
+            }
         }
         let counts_before = rough
             .as_ref()

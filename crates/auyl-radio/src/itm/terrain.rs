@@ -972,6 +972,13 @@ impl RadialRoughness {
         self.pending = Some(RoughnessNodes { len: a.len, sets });
     }
 
+    /// Takes back what [`RadialRoughness::adopt`] offered the next profile: a radial without
+    /// neighbours computes its own nodes (the offer of an earlier radial that needed no Δh at
+    /// all would otherwise reach it).
+    pub fn forget_neighbours(&mut self) {
+        self.pending = None;
+    }
+
     fn tolerance(&self, a: f64, b: f64) -> f64 {
         self.tolerance_m + self.tolerance_rel * a.abs().max(b.abs())
     }
@@ -1433,6 +1440,15 @@ mod tests {
                 prop_assert_eq!(next.shared() > 0, adopts);
                 prop_assert_eq!(next.counts().0 < own.counts().0, adopts);
             }
+            // An offer taken back reaches no profile.
+            load(&mut radial, &z, 67.4);
+            let mut next = RadialRoughness::default();
+            next.adopt(&nodes, &nodes);
+            next.forget_neighbours();
+            for k in 1..z.len() {
+                radial.prepare_interpolated(k, &mut next).unwrap();
+            }
+            prop_assert_eq!(next.shared(), 0);
         }
     }
 
