@@ -898,11 +898,8 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             params.rx_height_m,
             itm_params.n_0,
         )?;
-        if let Some(rough) = rough.as_mut() {
-            match neighbours {
-                Some((a, b)) => rough.adopt(a, b),
-                None => rough.forget_neighbours(),
-            }
+        if let (Some(rough), Some((a, b))) = (rough.as_mut(), neighbours) {
+            rough.adopt(radial, a, b);
         }
         let counts_before = rough
             .as_ref()
@@ -924,7 +921,7 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
             out.delta_h_interpolated = rough.counts().1 - counts_before.1;
             out.delta_h_shared = rough.shared() - counts_before.2;
             if keep_nodes {
-                out.nodes = Some(rough.nodes());
+                out.nodes = Some(rough.nodes(radial));
             }
         }
         out.values = values;

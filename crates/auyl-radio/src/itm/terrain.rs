@@ -623,9 +623,7 @@ impl RadialAnalysis {
         k: usize,
         roughness: &mut RadialRoughness,
     ) -> Result<PreparedPath, ItmError> {
-        if roughness.profile != self.profile {
-            roughness.start(self.profile, self.z.len(), self.xi);
-        }
+        roughness.start_if_new(self);
         self.prepare_with(k, |d_start, d_end| {
             roughness.delta_h(&self.z, k, d_start, d_end)
         })
@@ -812,11 +810,9 @@ pub struct RadialRoughness {
     /// each whole point, NaN: not computed yet), most recent first: pixels in and out of
     /// line of sight of the TX alternate between a few starts.
     nodes: Vec<(u64, Vec<f64>)>,
-    /// Regular nodes offered by the neighbouring radials ([`RadialRoughness::adopt`]), for
-    /// the next profile: per window start, the slots of [`RoughnessNodes`], NaN where the two
-    /// neighbours lack the node or disagree.
-    pending: Option<RoughnessNodes>,
-    /// Those of the current profile.
+    /// Regular nodes of the current profile offered by the neighbouring radials
+    /// ([`RadialRoughness::adopt`]): per window start, the slots of [`RoughnessNodes`], NaN
+    /// where the two neighbours lack the node or disagree.
     adopted: RoughnessNodes,
     /// For the statistics: Δh computed exactly (nodes and pixels), pixels served with an
     /// interpolated Δh, and nodes taken from the neighbouring radials.
@@ -896,7 +892,6 @@ impl RadialRoughness {
             len: 0,
             xi: 0.0,
             nodes: Vec::new(),
-            pending: None,
             adopted: RoughnessNodes::default(),
             computed: 0,
             interpolated: 0,
@@ -916,9 +911,13 @@ impl RadialRoughness {
         self.shared
     }
 
-    /// The regular nodes of the profile last seen, for its neighbouring radials.
+    /// The regular nodes of the profile `radial` holds, for its neighbouring radials (none if
+    /// no prefix of it was prepared with this roughness).
     #[must_use]
-    pub fn nodes(&self) -> RoughnessNodes {
+    pub fn nodes(&self, radial: &RadialAnalysis) -> RoughnessNodes {
+        if self.profile != radial.profile {
+            return RoughnessNodes::default();
+        }
         let slots = RoughnessNodes::slots(self.len);
         let sets = self
             .nodes
@@ -940,14 +939,15 @@ impl RadialRoughness {
         }
     }
 
-    /// Offers the next profile the regular nodes of the radials on either side of it (a
-    /// sweep's radials are tens of metres apart): a node both computed, for the same window
+    /// Gives the profile `radial` holds the regular nodes of the radials on either side of it
+    /// (a sweep's radials are tens of metres apart): a node both computed, for the same window
     /// start and within the tolerance of each other, is taken as their mean instead of being
     /// computed. The same tolerance then decides, as between the nodes of one radial, whether
-    /// pixels interpolate. Ignored for a profile of another length.
-    pub fn adopt(&mut self, a: &RoughnessNodes, b: &RoughnessNodes) {
-        if a.len != b.len {
-            self.pending = None;
+    /// pixels interpolate. Nodes of radials of another length are ignored; the next profile
+    /// starts without any.
+    pub fn adopt(&mut self, radial: &RadialAnalysis, a: &RoughnessNodes, b: &RoughnessNodes) {
+        self.start_if_new(radial);
+        if a.len != self.len || b.len != self.len {
             return;
         }
         let sets = a
@@ -969,14 +969,10 @@ impl RadialRoughness {
                 Some((*bits, merged))
             })
             .collect();
-        self.pending = Some(RoughnessNodes { len: a.len, sets });
-    }
-
-    /// Takes back what [`RadialRoughness::adopt`] offered the next profile: a radial without
-    /// neighbours computes its own nodes (the offer of an earlier radial that needed no Δh at
-    /// all would otherwise reach it).
-    pub fn forget_neighbours(&mut self) {
-        self.pending = None;
+        self.adopted = RoughnessNodes {
+            len: self.len,
+            sets,
+        };
     }
 
     fn tolerance(&self, a: f64, b: f64) -> f64 {
@@ -990,10 +986,14 @@ impl RadialRoughness {
         for (bits, _) in &mut self.nodes {
             *bits = f64::NAN.to_bits();
         }
-        self.adopted = match self.pending.take() {
-            Some(p) if p.len == len => p,
-            _ => RoughnessNodes::default(),
-        };
+        self.adopted = RoughnessNodes::default();
+    }
+
+    /// Starts the profile `radial` holds unless it is the current one.
+    fn start_if_new(&mut self, radial: &RadialAnalysis) {
+        if self.profile != radial.profile {
+            self.start(radial.profile, radial.z.len(), radial.xi);
+        }
     }
 
     /// Makes the node set of `d_start` the first, reusing the least recent set's buffer.
@@ -1284,7 +1284,10 @@ fn residual_quantiles(s: &[f64], y1: f64, slope: f64, k: usize) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Profile, RadialAnalysis, RadialRoughness, delta_h, prepare, residual_quantiles};
+    use super::{
+        Profile, RadialAnalysis, RadialRoughness, RoughnessNodes, delta_h, prepare,
+        residual_quantiles,
+    };
     use proptest::prelude::*;
 
     /// Every prefix of `z`, prepared by the sweep and directly, bit for bit.
@@ -1420,19 +1423,19 @@ mod tests {
             let mine: Vec<f64> = (1..z.len())
                 .map(|k| radial.prepare_interpolated(k, &mut own).unwrap().delta_h_m)
                 .collect();
-            let nodes = own.nodes();
+            let nodes = own.nodes(&radial);
             let shorter = {
                 load(&mut radial, &z[..z.len() - 1], 67.4);
                 let mut r = RadialRoughness::default();
                 for k in 1..z.len() - 1 {
                     radial.prepare_interpolated(k, &mut r).unwrap();
                 }
-                r.nodes()
+                r.nodes(&radial)
             };
             for (other, adopts) in [(&nodes, true), (&shorter, false)] {
                 load(&mut radial, &z, 67.4);
                 let mut next = RadialRoughness::default();
-                next.adopt(&nodes, other);
+                next.adopt(&radial, &nodes, other);
                 for k in 1..z.len() {
                     let d = radial.prepare_interpolated(k, &mut next).unwrap().delta_h_m;
                     prop_assert_eq!(d.to_bits(), mine[k - 1].to_bits(), "prefix {}", k);
@@ -1440,11 +1443,13 @@ mod tests {
                 prop_assert_eq!(next.shared() > 0, adopts);
                 prop_assert_eq!(next.counts().0 < own.counts().0, adopts);
             }
-            // An offer taken back reaches no profile.
+            // Nodes adopted for one profile reach no other, and a roughness that prepared
+            // nothing of the loaded profile offers no nodes (not the last profile's).
             load(&mut radial, &z, 67.4);
             let mut next = RadialRoughness::default();
-            next.adopt(&nodes, &nodes);
-            next.forget_neighbours();
+            next.adopt(&radial, &nodes, &nodes);
+            load(&mut radial, &z, 67.4);
+            prop_assert_eq!(next.nodes(&radial), RoughnessNodes::default());
             for k in 1..z.len() {
                 radial.prepare_interpolated(k, &mut next).unwrap();
             }
