@@ -461,25 +461,26 @@ impl Sweep {
         Some((radial, sample))
     }
 
-    /// Calls `f(row, distances and azimuths of the row's pixels)` for every row, in parallel:
-    /// [`distance_azimuth`] with its trigonometry once per row and column.
-    fn for_each_row<T: Send>(
+    /// Fills `out` (one value per pixel, row-major) row by row in parallel with
+    /// `f(row, from the site, the row's latitude terms, every column's longitude terms, the
+    /// row's values)`: the trigonometry of [`distance_azimuth`] once per row and column.
+    fn fill_rows<T: Send>(
         &self,
         site: LonLat,
-        f: impl Fn(usize, &mut dyn Iterator<Item = (f64, f64)>) -> T + Sync,
-    ) -> Vec<T> {
+        out: &mut [T],
+        f: impl Fn(usize, &Bearings, &LatTerms, &[LonTerms], &mut [T]) + Sync,
+    ) {
         let g = &self.grid;
         let from = Bearings::new(site);
         let lons: Vec<LonTerms> = (0..g.width)
             .map(|col| from.longitude(g.pixel_center(col, 0).0))
             .collect();
-        (0..g.height)
-            .into_par_iter()
-            .map(|row| {
+        out.par_chunks_mut(g.width.max(1))
+            .enumerate()
+            .for_each(|(row, values)| {
                 let lat = from.latitude(g.pixel_center(0, row).1);
-                f(row, &mut lons.iter().map(|lon| from.to(&lat, lon)))
-            })
-            .collect()
+                f(row, &from, &lat, &lons, values);
+            });
     }
 
     /// Pixel → (radial, sample) for every pixel (`u32::MAX` radial outside the radius), and the
@@ -487,22 +488,14 @@ impl Sweep {
     fn assign(&self, site: LonLat) -> (Vec<(u32, u32)>, Vec<bool>) {
         let n = self.samples_per_radial;
         let g = &self.grid;
-        let from = Bearings::new(site);
-        let lons: Vec<LonTerms> = (0..g.width)
-            .map(|col| from.longitude(g.pixel_center(col, 0).0))
-            .collect();
         let mut assign = vec![(u32::MAX, 0u32); g.width * g.height];
-        assign
-            .par_chunks_mut(g.width.max(1))
-            .enumerate()
-            .for_each(|(row, out)| {
-                let lat = from.latitude(g.pixel_center(0, row).1);
-                for (o, lon) in out.iter_mut().zip(&lons) {
-                    if let Some((r, k)) = self.nearest_sample_fast(&from, &lat, lon) {
-                        *o = (r as u32, k as u32);
-                    }
+        self.fill_rows(site, &mut assign, |_, from, lat, lons, out| {
+            for (o, lon) in out.iter_mut().zip(lons) {
+                if let Some((r, k)) = self.nearest_sample_fast(from, lat, lon) {
+                    *o = (r as u32, k as u32);
                 }
-            });
+            }
+        });
         let mut needed = vec![false; self.radials * n];
         for &(r, k) in &assign {
             if r != u32::MAX {
@@ -996,16 +989,13 @@ pub fn coverage(dem: &DemSet, params: &CoverageParams) -> Result<CoverageMap, Co
     } else {
         let loss_db: Vec<f32> = assign.par_iter().map(loss_at).collect();
         let w = sweep.grid.width;
-        let rx = sweep
-            .for_each_row(params.site, |row, pixels| {
-                pixels
-                    .zip(&loss_db[row * w..(row + 1) * w])
-                    .map(|((_, az), &loss)| {
-                        (gains_db - params.pattern.attenuation_db(az) - f64::from(loss)) as f32
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .concat();
+        let mut rx = vec![f32::NAN; loss_db.len()];
+        sweep.fill_rows(params.site, &mut rx, |row, from, lat, lons, out| {
+            for ((o, lon), &loss) in out.iter_mut().zip(lons).zip(&loss_db[row * w..]) {
+                let (_, az) = from.to(lat, lon);
+                *o = (gains_db - params.pattern.attenuation_db(az) - f64::from(loss)) as f32;
+            }
+        });
         (loss_db, rx)
     };
     let mut used: Vec<usize> = outs
