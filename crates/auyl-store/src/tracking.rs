@@ -670,7 +670,7 @@ impl Store {
     /// Every work, by id, with its settlements and dependencies.
     pub async fn load_works(&self) -> TrackResult<Vec<Work>> {
         let mut conn = self.pool.acquire().await?;
-        load_works_where(&mut conn, self.backend, None).await
+        load_all_works(&mut conn, self.backend).await
     }
 
     /// The organisation responsible for each of these works (ids not stored are left out): what
@@ -799,7 +799,7 @@ async fn load_works_for(
     let mut wanted: Vec<String> = updates.iter().map(|u| u.work_id.to_string()).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut works = load_works_where(conn, backend, Some(&wanted)).await?;
+    let mut works = load_works_where(conn, backend, &wanted).await?;
     let have: HashSet<&str> = works.iter().map(|w| w.id.as_str()).collect();
     let mut deps: Vec<String> = works
         .iter()
@@ -810,7 +810,7 @@ async fn load_works_for(
     deps.sort_unstable();
     deps.dedup();
     if !deps.is_empty() {
-        let more = load_works_where(conn, backend, Some(&deps)).await?;
+        let more = load_works_where(conn, backend, &deps).await?;
         works.extend(more);
     }
     Ok(works)
@@ -865,17 +865,56 @@ type WorkRow = (
     Option<String>,
 );
 
-/// The works with these ids (all works with `None`), with their settlements and dependencies.
+/// `(json_array, json_agg, cast to text)` of the backend: a query's rows as one JSON array.
+fn json_agg_of(backend: Backend) -> (&'static str, &'static str, &'static str) {
+    match backend {
+        Backend::Sqlite => ("json_array", "json_group_array", ""),
+        Backend::Postgres => ("json_build_array", "json_agg", "::text"),
+    }
+}
+
+/// The one text column of the one row of `select`, with `bind` as its parameter if given
+/// (NULL: the aggregate of no rows).
+async fn json_of(
+    conn: &mut AnyConnection,
+    select: String,
+    bind: Option<String>,
+) -> TrackResult<Option<String>> {
+    let mut q = sqlx::query(sql(select));
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_one(&mut *conn)
+        .await?
+        .try_get::<Option<String>, _>(0)?)
+}
+
+/// The rows of a JSON array [`json_of`] loaded from `table` (none for NULL).
+fn rows_of<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    json: Option<String>,
+) -> TrackResult<Vec<T>> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|e| TrackError::Corrupt {
+        table,
+        key: String::new(),
+        message: format!("did not load as JSON: {e}"),
+    })
+}
+
+/// The works with these ids, by id, with their settlements and dependencies.
 ///
 /// The database hands them over as one JSON array per query (each work a JSON array, its
 /// settlements and dependencies aggregated in two of its columns, in their order): a result
 /// row costs the driver a message and a copy per column, which made loading the 70,000 works
 /// of a national programme take a second; one row of JSON takes a fifth of that. Loading is
-/// what KPIs, reports and imports wait on.
+/// what imports wait on; all works load by [`load_all_works`].
 async fn load_works_where(
     conn: &mut AnyConnection,
     backend: Backend,
-    ids: Option<&[String]>,
+    ids: &[String],
 ) -> TrackResult<Vec<Work>> {
     let list = |table: &str, col: &str| match backend {
         Backend::Sqlite => format!(
@@ -888,52 +927,22 @@ async fn load_works_where(
         ),
     };
     let cols: Vec<String> = WORK_COLS[..14].iter().map(|c| format!("\"{c}\"")).collect();
-    let (array, agg) = match backend {
-        Backend::Sqlite => ("json_array", "json_group_array"),
-        Backend::Postgres => ("json_build_array", "json_agg"),
-    };
+    let (array, agg, text) = json_agg_of(backend);
     let select = format!(
-        "SELECT {agg}({array}({}, {}, {}) ORDER BY \"id\"){} FROM \"works\"",
+        "SELECT {agg}({array}({}, {}, {})){text} FROM \"works\" WHERE \"id\" IN ({})",
         cols.join(", "),
         list("work_settlements", "settlement_id"),
         list("work_dependencies", "depends_on"),
-        if backend == Backend::Postgres {
-            "::text"
-        } else {
-            ""
-        },
+        json_list_select(backend),
     );
     let mut out = Vec::new();
-    let mut parse = |r: sqlx::any::AnyRow| -> TrackResult<()> {
-        let Some(json) = r.try_get::<Option<String>, _>(0)? else {
-            return Ok(()); // no works: the aggregate of nothing is NULL
-        };
-        let rows: Vec<WorkRow> = serde_json::from_str(&json).map_err(|e| TrackError::Corrupt {
-            table: "works",
-            key: String::new(),
-            message: format!("the works did not load as JSON: {e}"),
-        })?;
-        out.reserve(rows.len());
-        for row in rows {
+    for chunk in ids.chunks(JSON_CHUNK) {
+        let json = json_of(conn, select.clone(), Some(json_list(chunk))).await?;
+        for row in rows_of::<WorkRow>("works", json)? {
             out.push(work_from_row(row)?);
         }
-        Ok(())
-    };
-    match ids {
-        None => return load_all_works(conn, backend).await,
-        Some(ids) => {
-            let select = format!("{select} WHERE \"id\" IN ({})", json_list_select(backend));
-            for chunk in ids.chunks(JSON_CHUNK) {
-                parse(
-                    sqlx::query(sql(select.clone()))
-                        .bind(json_list(chunk))
-                        .fetch_one(&mut *conn)
-                        .await?,
-                )?;
-            }
-            out.sort_by(|a, b| a.id.cmp(&b.id));
-        }
     }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
 
@@ -942,29 +951,13 @@ async fn load_works_where(
 /// Two correlated subqueries per work cost PostgreSQL 0.69 s for the 70,000 works of the
 /// tracking bench, against 0.27 s for the three scans.
 async fn load_all_works(conn: &mut AnyConnection, backend: Backend) -> TrackResult<Vec<Work>> {
-    let (array, agg, text) = match backend {
-        Backend::Sqlite => ("json_array", "json_group_array", ""),
-        Backend::Postgres => ("json_build_array", "json_agg", "::text"),
-    };
+    let (array, agg, text) = json_agg_of(backend);
     let cols: Vec<String> = WORK_COLS[..14].iter().map(|c| format!("\"{c}\"")).collect();
-    let corrupt_json = |table: &'static str, e: serde_json::Error| TrackError::Corrupt {
-        table,
-        key: String::new(),
-        message: format!("did not load as JSON: {e}"),
-    };
-    let works = json_of(
-        conn,
-        format!(
-            "SELECT {agg}({array}({}, NULL, NULL)){text} FROM \"works\"",
-            cols.join(", ")
-        ),
-    )
-    .await?;
-    let Some(works) = works else {
-        return Ok(Vec::new()); // no works: the aggregate of nothing is NULL
-    };
-    let rows: Vec<WorkRow> = serde_json::from_str(&works).map_err(|e| corrupt_json("works", e))?;
-    let mut out = rows
+    let select = format!(
+        "SELECT {agg}({array}({}, NULL, NULL)){text} FROM \"works\"",
+        cols.join(", ")
+    );
+    let mut out = rows_of::<WorkRow>("works", json_of(conn, select, None).await?)?
         .into_iter()
         .map(work_from_row)
         .collect::<TrackResult<Vec<Work>>>()?;
@@ -974,17 +967,11 @@ async fn load_all_works(conn: &mut AnyConnection, backend: Backend) -> TrackResu
         ("work_settlements", "settlement_id"),
         ("work_dependencies", "depends_on"),
     ] {
-        let links = json_of(
-            conn,
-            format!(
-                "SELECT {agg}({array}(\"work_id\", \"{col}\", \"position\")){text} FROM \"{table}\""
-            ),
-        )
-        .await?;
-        let mut links: Vec<(String, String, i64)> = match links {
-            Some(j) => serde_json::from_str(&j).map_err(|e| corrupt_json(table, e))?,
-            None => Vec::new(),
-        };
+        let select = format!(
+            "SELECT {agg}({array}(\"work_id\", \"{col}\", \"position\")){text} FROM \"{table}\""
+        );
+        let mut links: Vec<(String, String, i64)> =
+            rows_of(table, json_of(conn, select, None).await?)?;
         links.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
         let mut at = 0;
         for (work_id, linked, _) in links {
@@ -1006,12 +993,6 @@ async fn load_all_works(conn: &mut AnyConnection, backend: Backend) -> TrackResu
         }
     }
     Ok(out)
-}
-
-/// The one text column of the one row of `select` (NULL: the aggregate of no rows).
-async fn json_of(conn: &mut AnyConnection, select: String) -> TrackResult<Option<String>> {
-    let row = sqlx::query(sql(select)).fetch_one(&mut *conn).await?;
-    Ok(row.try_get::<Option<String>, _>(0)?)
 }
 
 /// A work from its row of [`load_works_where`].
