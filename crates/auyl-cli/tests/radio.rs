@@ -302,10 +302,10 @@ fn coverage_writes_a_geotiff_gdal_opens_and_covers_a_nearby_village() {
     assert_eq!(info["bands"][0]["noDataValue"].as_f64(), Some(-9999.0));
 }
 
-/// Beyond 242 profile points (16 km at the native 3″ here) ITM samples each path's Δh on 245
-/// points, and by default the sweep interpolates it along the radials; `--exact-roughness`
-/// gives every pixel its own. Both runs cover the same pixels, and their received power
-/// differs by a fraction of a dB.
+/// From windows of 120 profile points (paths of about 9 km at the native 3″ here) the sweep
+/// by default interpolates each path's Δh along the radials and shares it across them;
+/// `--exact-roughness` gives every pixel its own. Both runs cover the same pixels, and their
+/// received power differs by a fraction of a dB.
 #[test]
 fn coverage_interpolates_roughness_unless_asked_for_each_pixels_own() {
     let dir = tempfile::tempdir().unwrap();
